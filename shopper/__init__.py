@@ -1,0 +1,38 @@
+"""Mystery Shopper: the field app for mystery shoppers, branch managers and head office."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import access, auth, branch, config, db, errors, field, office, pages
+from .config import PROJECT_ROOT
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=config.instance_path(test_config),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.load(app, test_config)
+    os.makedirs(app.config["PHOTO_FOLDER"], exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    pages.init_app(app)
+    for blueprint in (auth.bp, pages.bp, field.bp, branch.bp, office.bp):
+        app.register_blueprint(blueprint)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,114 @@
+"""Signing in and out. The session remembers the user id *and* their session version, so
+a password change or deactivation ends every existing session at its next request."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from . import accounts
+from .access import PUBLIC, ROLES, allow
+from .db import get_db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+
+HOME_OF_ROLE = {"shopper": "field.home", "manager": "branch.home", "office": "office.home"}
+assert set(HOME_OF_ROLE) == set(ROLES)
+
+
+class User(UserMixin):
+    def __init__(self, row: dict):
+        self.id = row["id"]
+        self.email = row["email"]
+        self.name = row["name"]
+        self.role = row["role"]
+        self.session_version = row["session_version"]
+        self._active = bool(row["active"])
+
+    @property
+    def is_active(self) -> bool:
+        return self._active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def home(self) -> str:
+        return url_for(HOME_OF_ROLE[self.role])
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    row = accounts.load_user(get_db(), user_id)
+    if row is None or not row["active"] or row["session_version"] != version:
+        return None
+    return User(row)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to somebody else's."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(current_user.home)
+    form = LoginForm()
+    if form.validate_on_submit():
+        row = accounts.authenticate(get_db(), form.email.data, form.password.data,
+                                    current_app.config["PASSWORD_HASH_METHOD"])
+        if row is None:
+            flash("That email and password do not match an active account.", "error")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()
+        user = User(row)
+        login_user(user)
+        return redirect(safe_next(request.args.get("next")) or user.home)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(*ROLES)
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app):
+    login_manager.init_app(app)

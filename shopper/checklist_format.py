@@ -1,0 +1,317 @@
+"""The checklist file format (TOML, see docs/checklist-format.md) and the checklist model.
+
+Pure: no Flask, no database. `parse_checklist` turns a file's text into a `Checklist`, or
+raises `ChecklistError` naming the file and the offending field or line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+
+KINDS = ("yes_no", "scale", "choice", "number", "duration", "text", "photo")
+SCORED_KINDS = ("yes_no", "scale", "choice", "number", "duration")
+CATEGORIES = ("basic", "delight")
+COMPARISONS = ("<=", ">=", "==")
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+MAX_TEXT = {"name": 120, "text": 300, "standard": 500, "guidance": 1000, "description": 1000}
+
+
+class ChecklistError(ValueError):
+    """A checklist file that cannot be imported; the message says where and why."""
+
+    def __init__(self, source: str, where: str, problem: str):
+        self.source, self.where, self.problem = source, where, problem
+        super().__init__(f"{source}: {where}: {problem}" if where else f"{source}: {problem}")
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    kind: str
+    text: str
+    standard: str = ""
+    guidance: str = ""
+    points: float = 1
+    category: str = "basic"
+    critical: bool = False
+    na_allowed: bool = False
+    required: bool = True
+    expected: str | None = None  # yes_no
+    pass_min: int | None = None  # scale
+    low_label: str = ""
+    high_label: str = ""
+    options: tuple[Option, ...] = ()  # choice
+    pass_points: float | None = None
+    target: float | None = None  # number, duration
+    compare: str | None = None
+    unit: str = ""
+    receipt: bool = False  # photo
+
+    @property
+    def scored(self) -> bool:
+        return self.kind in SCORED_KINDS
+
+    @property
+    def max_points(self) -> float:
+        if not self.scored:
+            return 0
+        if self.kind == "choice":
+            return max(o.points for o in self.options)
+        return self.points
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    key: str
+    name: str
+    weight: float = 1
+    description: str = ""
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checklist:
+    slug: str
+    name: str
+    description: str = ""
+    touchpoints: tuple[Touchpoint, ...] = field(default_factory=tuple)
+
+    def questions(self):
+        """Every (touchpoint, question) pair in journey order."""
+        for tp in self.touchpoints:
+            for q in tp.questions:
+                yield tp, q
+
+    def content_hash(self) -> str:
+        """Identifies the content, so re-importing an unchanged file adds no version."""
+        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_checklist(text: str, source: str = "<checklist>") -> Checklist:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ChecklistError(source, "", f"not valid TOML: {err}") from None
+    return _Reader(source).checklist(data)
+
+
+def load_checklist_file(path) -> Checklist:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ChecklistError(str(path), "", f"cannot read the file ({err})") from None
+    return parse_checklist(text, str(path))
+
+
+class _Reader:
+    """Validates the parsed TOML field by field, naming each path on error."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, problem: str):
+        raise ChecklistError(self.source, where, problem)
+
+    def table(self, data, where: str, allowed: set[str]) -> dict:
+        if not isinstance(data, dict):
+            self.fail(where, "must be a table")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            self.fail(f"{where}.{unknown[0]}" if where else unknown[0], "unknown field")
+        return data
+
+    def string(self, data, where, name, *, required=False, pattern=None, default=""):
+        value = data.get(name, None)
+        path = f"{where}.{name}"
+        if value is None:
+            if required:
+                self.fail(path, "is required")
+            return default
+        if not isinstance(value, str):
+            self.fail(path, "must be a string")
+        value = value.strip()
+        if required and not value:
+            self.fail(path, "must not be empty")
+        if pattern is not None and not pattern.match(value):
+            self.fail(path, f"{value!r} is not allowed here (use {pattern.pattern})")
+        limit = MAX_TEXT.get(name, 200)
+        if len(value) > limit:
+            self.fail(path, f"is longer than {limit} characters")
+        return value
+
+    def number(self, data, where, name, *, default=None, minimum=None, positive=False):
+        value = data.get(name, default)
+        path = f"{where}.{name}"
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, "must be a number")
+        if positive and value <= 0:
+            self.fail(path, "must be greater than 0")
+        if minimum is not None and value < minimum:
+            self.fail(path, f"must be at least {minimum}")
+        return value
+
+    def flag(self, data, where, name, default):
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{name}", "must be true or false")
+        return value
+
+    def choice(self, data, where, name, allowed, default):
+        value = data.get(name, default)
+        if value not in allowed:
+            self.fail(f"{where}.{name}", f"must be one of {', '.join(map(str, allowed))}")
+        return value
+
+    def checklist(self, data: dict) -> Checklist:
+        self.table(data, "", {"checklist", "touchpoints"})
+        if "checklist" not in data:
+            self.fail("checklist", "the [checklist] table is required")
+        head = self.table(data["checklist"], "checklist", {"slug", "name", "description"})
+        touchpoints = data.get("touchpoints")
+        if not isinstance(touchpoints, list) or not touchpoints:
+            self.fail("touchpoints", "at least one [[touchpoints]] entry is required")
+        parsed = tuple(self.touchpoint(tp, f"touchpoints[{i}]") for i, tp in enumerate(touchpoints))
+        self.unique([tp.key for tp in parsed], "touchpoints", "key")
+        return Checklist(
+            slug=self.string(head, "checklist", "slug", required=True, pattern=SLUG),
+            name=self.string(head, "checklist", "name", required=True),
+            description=self.string(head, "checklist", "description"),
+            touchpoints=parsed,
+        )
+
+    def unique(self, keys, where, what):
+        seen = set()
+        for i, key in enumerate(keys):
+            if key in seen:
+                self.fail(f"{where}[{i}].{what}", f"{key!r} is used twice")
+            seen.add(key)
+
+    def touchpoint(self, data, where) -> Touchpoint:
+        self.table(data, where, {"key", "name", "weight", "description", "questions"})
+        questions = data.get("questions")
+        if not isinstance(questions, list) or not questions:
+            self.fail(f"{where}.questions", "at least one question is required")
+        parsed = tuple(self.question(q, f"{where}.questions[{i}]") for i, q in enumerate(questions))
+        self.unique([q.key for q in parsed], f"{where}.questions", "key")
+        return Touchpoint(
+            key=self.string(data, where, "key", required=True, pattern=KEY),
+            name=self.string(data, where, "name", required=True),
+            weight=self.number(data, where, "weight", default=1, positive=True),
+            description=self.string(data, where, "description"),
+            questions=parsed,
+        )
+
+    COMMON = {"key", "kind", "text", "standard", "guidance", "points", "category",
+              "critical", "na_allowed", "required"}
+    EXTRA = {
+        "yes_no": {"expected"},
+        "scale": {"pass_min", "low_label", "high_label"},
+        "choice": {"options", "pass_points"},
+        "number": {"target", "compare", "unit"},
+        "duration": {"target", "compare"},
+        "text": set(),
+        "photo": {"receipt"},
+    }
+
+    def question(self, data, where) -> Question:
+        if not isinstance(data, dict):
+            self.fail(where, "must be a table")
+        kind = self.choice(data, where, "kind", KINDS, None)
+        self.table(data, where, self.COMMON | self.EXTRA[kind])
+        scored = kind in SCORED_KINDS
+        category = self.choice(data, where, "category", CATEGORIES, "basic")
+        critical = self.flag(data, where, "critical", False)
+        if critical and not scored:
+            self.fail(f"{where}.critical",
+                      f"a {kind} question is not scored, so cannot be critical")
+        if critical and category == "delight":
+            self.fail(f"{where}.critical", "a delight question cannot be critical")
+        fields = dict(
+            key=self.string(data, where, "key", required=True, pattern=KEY),
+            kind=kind,
+            text=self.string(data, where, "text", required=True),
+            standard=self.string(data, where, "standard", required=scored),
+            guidance=self.string(data, where, "guidance"),
+            points=self.number(data, where, "points", default=1, positive=True),
+            category=category,
+            critical=critical,
+            na_allowed=self.flag(data, where, "na_allowed", False),
+            required=self.flag(data, where, "required", kind not in ("text", "photo")),
+        )
+        fields.update(getattr(self, f"extra_{kind}")(data, where))
+        return Question(**fields)
+
+    def extra_yes_no(self, data, where):
+        return {"expected": self.choice(data, where, "expected", ("yes", "no"), "yes")}
+
+    def extra_scale(self, data, where):
+        pass_min = self.number(data, where, "pass_min", default=4)
+        if pass_min not in (1, 2, 3, 4, 5):
+            self.fail(f"{where}.pass_min", "must be a whole number from 1 to 5")
+        return {
+            "pass_min": int(pass_min),
+            "low_label": self.string(data, where, "low_label"),
+            "high_label": self.string(data, where, "high_label"),
+        }
+
+    def extra_choice(self, data, where):
+        raw = data.get("options")
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.fail(f"{where}.options", "at least two options are required")
+        options = []
+        for i, opt in enumerate(raw):
+            path = f"{where}.options[{i}]"
+            self.table(opt, path, {"label", "points"})
+            options.append(Option(
+                label=self.string(opt, path, "label", required=True),
+                points=self.number(opt, path, "points", default=0, minimum=0),
+            ))
+        self.unique([o.label for o in options], f"{where}.options", "label")
+        best = max(o.points for o in options)
+        if best <= 0:
+            self.fail(f"{where}.options", "at least one option must earn points")
+        pass_points = self.number(data, where, "pass_points", default=best, minimum=0)
+        if pass_points > best:
+            self.fail(f"{where}.pass_points", "is more than any option earns")
+        return {"options": tuple(options), "pass_points": pass_points}
+
+    def extra_number(self, data, where):
+        if "target" not in data:
+            self.fail(f"{where}.target", "is required")
+        return {
+            "target": self.number(data, where, "target"),
+            "compare": self.choice(data, where, "compare", COMPARISONS, None),
+            "unit": self.string(data, where, "unit"),
+        }
+
+    def extra_duration(self, data, where):
+        if "target" not in data:
+            self.fail(f"{where}.target", "is required")
+        return {
+            "target": self.number(data, where, "target", minimum=0),
+            "compare": self.choice(data, where, "compare", COMPARISONS, "<="),
+            "unit": "seconds",
+        }
+
+    def extra_text(self, data, where):
+        return {}
+
+    def extra_photo(self, data, where):
+        return {"receipt": self.flag(data, where, "receipt", False)}

@@ -1,0 +1,66 @@
+"""Configuration in one place: defaults, then instance/config.py, then SHOPPER_* variables.
+
+The instance folder (database, photos, secret key, local config) is SHOPPER_INSTANCE_PATH,
+or instance/ in the project folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "DATABASE_NAME": "shopper.sqlite3",
+    "PHOTO_FOLDER_NAME": "photos",
+    # Werkzeug hash method: scrypt at OWASP's minimum (N=2^17, r=8, p=1).
+    "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # A page opened in the field may be submitted hours later; the token stays bound to
+    # the session instead of expiring after an hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Score bands for scorecards and reports: red below the first, green from the second.
+    "SCORE_BAND_AMBER": 70,
+    "SCORE_BAND_GREEN": 85,
+}
+
+
+def instance_path(test_config: dict | None = None) -> str:
+    """Tests pass INSTANCE_PATH in their config; everyone else sets SHOPPER_INSTANCE_PATH."""
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return test_config["INSTANCE_PATH"]
+    return os.environ.get("SHOPPER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+
+
+def load(app, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
+        app.config.from_prefixed_env("SHOPPER")
+    else:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    app.config.setdefault("DATABASE", str(instance / app.config["DATABASE_NAME"]))
+    app.config.setdefault("PHOTO_FOLDER", str(instance / app.config["PHOTO_FOLDER_NAME"]))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it (readable by the owner only) on first run.
+    O_EXCL makes concurrent first starts agree on one key."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        key = secrets.token_hex(32)
+        fh.write(key)
+    return key

@@ -1,0 +1,99 @@
+"""The database connection: one per request, configured for safe concurrent writes.
+
+Every write transaction begins IMMEDIATE (it takes the write lock up front, so two
+writers queue on busy_timeout instead of failing half-way with "database is locked"),
+and multi-step writes go through `db.atomic()` so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+import sqlite_utils
+from flask import current_app, g
+from flask.cli import with_appcontext
+
+from .schema import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database(sqlite_utils.Database):
+    @contextmanager
+    def atomic(self):
+        """As sqlite-utils' atomic(), but the outermost transaction is BEGIN IMMEDIATE."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
+def connect(path) -> Database:
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level="IMMEDIATE"
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return Database(conn)
+
+
+def migrate(db: Database) -> None:
+    """Apply pending migrations; under one write lock so that several workers starting
+    at once apply each migration exactly once."""
+    with db.atomic():
+        migrations.apply(db)
+
+
+def get_db() -> Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def now() -> str:
+    """The current time as stored everywhere: UTC ISO 8601, seconds precision."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database, or bring it up to date (safe to run again)."""
+    db = get_db()
+    before = len(migrations.applied(db))
+    migrate(db)
+    applied = len(migrations.applied(db)) - before
+    click.echo(f"Database ready at {current_app.config['DATABASE']} "
+               f"({applied} migration(s) applied).")
+
+
+def init_app(app) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
+    db = connect(app.config["DATABASE"])
+    try:
+        migrate(db)
+    finally:
+        db.close()

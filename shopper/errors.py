@@ -1,0 +1,35 @@
+"""Every refusal is a clear message: an HTML page, or JSON under /api/."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .access import wants_json
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in again.",
+    403: "You do not have access to this page.",
+    404: "There is nothing here. It may have been moved, or you may not have access to it.",
+    405: "That action is not allowed here.",
+    413: "That upload is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+}
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    message = MESSAGES.get(code, error.description)
+    if isinstance(error, CSRFError):
+        message = "The form had expired or was sent from elsewhere. Please try again."
+    if wants_json():
+        return jsonify(error={"code": error.name.lower().replace(" ", "_"),
+                              "message": message}), code
+    return render_template("errors/error.html", code=code, title=error.name,
+                           message=message), code
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, handle_http_error)

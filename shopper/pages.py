@@ -1,0 +1,41 @@
+"""Pages that belong to no one audience: the front door and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, url_for
+from flask_login import current_user
+
+from .access import PUBLIC, allow
+from .db import get_db
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def index():
+    if current_user.is_authenticated:
+        return redirect(current_user.home)
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/healthz")
+@allow(PUBLIC)
+def healthz():
+    get_db().execute("SELECT 1").fetchone()
+    return {"status": "ok"}
+
+
+def score_band(score) -> str:
+    """'red', 'amber' or 'green' for a percentage, by the configured bands."""
+    if score is None:
+        return "none"
+    if score < current_app.config["SCORE_BAND_AMBER"]:
+        return "red"
+    if score < current_app.config["SCORE_BAND_GREEN"]:
+        return "amber"
+    return "green"
+
+
+def init_app(app):
+    app.jinja_env.filters["band"] = score_band

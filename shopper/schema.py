@@ -1,0 +1,280 @@
+"""The database schema, as an ordered set of sqlite-utils migrations.
+
+Never edit a migration that has shipped: add a new one. `apply` is idempotent: each
+migration runs once, inside its own transaction, and is recorded in _sqlite_migrations.
+
+The model, in one breath: users (roles) and the branches managers are linked to;
+checklists with immutable versions → touchpoints → questions; assignments send a shopper
+to a branch with a checklist; a visit (keyed by the phone's UUID) pins the checklist
+version it was started with and holds answers, photos and one visit_touchpoints row per
+touchpoint (the shopper's golden/dull moment and the precomputed score, written when the
+visit is scored so that head-office reports never re-score raw answers); the audit log
+keeps every review step and correction; branch actions record what a branch will change.
+"""
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("shopper")
+
+VISIT_STATUSES = (
+    "draft", "incomplete", "submitted", "on_hold", "returned", "approved", "published")
+
+
+@migrations()
+def m001_initial(db):
+    db.executescript(
+        """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('shopper', 'manager', 'office')),
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    session_version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    last_login_at TEXT
+);
+
+CREATE TABLE branches (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    latitude REAL CHECK (latitude BETWEEN -90 AND 90),
+    longitude REAL CHECK (longitude BETWEEN -180 AND 180),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+CREATE INDEX branches_region ON branches (region, name);
+
+CREATE TABLE manager_branches (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    branch_id INTEGER NOT NULL REFERENCES branches (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, branch_id)
+) WITHOUT ROWID;
+CREATE INDEX manager_branches_branch ON manager_branches (branch_id);
+
+CREATE TABLE checklists (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE checklist_versions (
+    id INTEGER PRIMARY KEY,
+    checklist_id INTEGER NOT NULL REFERENCES checklists (id),
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES users (id),
+    UNIQUE (checklist_id, version)
+);
+
+CREATE TABLE touchpoints (
+    id INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES checklist_versions (id),
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    weight REAL NOT NULL CHECK (weight > 0),
+    description TEXT NOT NULL DEFAULT '',
+    UNIQUE (version_id, key),
+    UNIQUE (version_id, position)
+);
+
+CREATE TABLE questions (
+    id INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES checklist_versions (id),
+    touchpoint_id INTEGER NOT NULL REFERENCES touchpoints (id),
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL
+        CHECK (kind IN ('yes_no', 'scale', 'choice', 'number', 'duration', 'text', 'photo')),
+    text TEXT NOT NULL,
+    standard TEXT NOT NULL DEFAULT '',
+    guidance TEXT NOT NULL DEFAULT '',
+    max_points REAL NOT NULL DEFAULT 0,
+    category TEXT NOT NULL DEFAULT 'basic' CHECK (category IN ('basic', 'delight')),
+    critical INTEGER NOT NULL DEFAULT 0,
+    na_allowed INTEGER NOT NULL DEFAULT 0,
+    required INTEGER NOT NULL DEFAULT 1,
+    settings TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (touchpoint_id, key),
+    UNIQUE (touchpoint_id, position)
+);
+CREATE INDEX questions_version ON questions (version_id);
+
+CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY,
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    checklist_id INTEGER NOT NULL REFERENCES checklists (id),
+    window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL CHECK (window_end >= window_start),
+    scenario TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+    created_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX assignments_shopper ON assignments (shopper_id, status, window_end);
+CREATE INDEX assignments_branch ON assignments (branch_id, window_end);
+
+CREATE TABLE visits (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    assignment_id INTEGER REFERENCES assignments (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    version_id INTEGER NOT NULL REFERENCES checklist_versions (id),
+    status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN (
+        'draft', 'incomplete', 'submitted', 'on_hold', 'returned', 'approved', 'published')),
+    visit_date TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    submitted_at TEXT,
+    published_at TEXT,
+    latitude REAL,
+    longitude REAL,
+    position_accuracy_m REAL,
+    position_distance_m REAL,
+    position_status TEXT NOT NULL DEFAULT 'not_asked'
+        CHECK (position_status IN ('not_asked', 'given', 'refused', 'unavailable')),
+    note TEXT NOT NULL DEFAULT '',
+    score REAL,
+    critical_failed INTEGER NOT NULL DEFAULT 0,
+    scored_at TEXT,
+    acknowledged_at TEXT,
+    acknowledged_by INTEGER REFERENCES users (id),
+    content_hash TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX visits_shopper ON visits (shopper_id, status);
+CREATE INDEX visits_branch_date ON visits (branch_id, visit_date);
+CREATE INDEX visits_status_date ON visits (status, visit_date, branch_id, score);
+CREATE INDEX visits_assignment ON visits (assignment_id);
+
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    question_id INTEGER NOT NULL REFERENCES questions (id),
+    value TEXT,
+    na INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    outcome TEXT CHECK (outcome IN ('met', 'not_met', 'na', 'unanswered', 'unscored')),
+    earned REAL,
+    possible REAL,
+    observed TEXT,
+    updated_at TEXT NOT NULL,
+    UNIQUE (visit_id, question_id)
+);
+CREATE INDEX answers_question_outcome ON answers (question_id, outcome);
+
+CREATE TABLE visit_touchpoints (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    touchpoint_id INTEGER NOT NULL REFERENCES touchpoints (id),
+    touchpoint_key TEXT NOT NULL,
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    visit_date TEXT NOT NULL,
+    moment TEXT CHECK (moment IN ('golden', 'dull')),
+    moment_reason TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    weight REAL NOT NULL,
+    earned REAL,
+    possible REAL,
+    score REAL,
+    critical_failed INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    UNIQUE (visit_id, touchpoint_id)
+);
+CREATE INDEX visit_touchpoints_date ON visit_touchpoints (visit_date, touchpoint_key, branch_id);
+CREATE INDEX visit_touchpoints_branch ON visit_touchpoints (branch_id, visit_date);
+
+CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    question_id INTEGER REFERENCES questions (id),
+    touchpoint_id INTEGER REFERENCES touchpoints (id),
+    caption TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    upload_bytes INTEGER NOT NULL,
+    stored_name TEXT NOT NULL UNIQUE,
+    thumb_name TEXT NOT NULL UNIQUE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    display_bytes INTEGER NOT NULL,
+    process_ms REAL NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX photos_visit ON photos (visit_id);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_id INTEGER REFERENCES users (id),
+    action TEXT NOT NULL,
+    visit_id INTEGER REFERENCES visits (id) ON DELETE CASCADE,
+    entity TEXT NOT NULL DEFAULT '',
+    entity_id INTEGER,
+    before TEXT,
+    after TEXT,
+    comment TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_visit ON audit_log (visit_id, at);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE TABLE branch_actions (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    question_id INTEGER NOT NULL REFERENCES questions (id),
+    description TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+    done_at TEXT,
+    done_note TEXT NOT NULL DEFAULT '',
+    created_by INTEGER NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (visit_id, question_id)
+);
+CREATE INDEX branch_actions_branch ON branch_actions (branch_id, status, due_date);
+
+CREATE TABLE login_attempts (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    email TEXT NOT NULL COLLATE NOCASE,
+    address TEXT NOT NULL,
+    succeeded INTEGER NOT NULL
+);
+CREATE INDEX login_attempts_email ON login_attempts (email, at);
+CREATE INDEX login_attempts_address ON login_attempts (address, at);
+"""
+    )
+    _freeze_versions_in_use(db)
+
+
+def _freeze_versions_in_use(db):
+    """A checklist version that has visits is never edited in place: the database refuses."""
+    in_use = "EXISTS (SELECT 1 FROM visits WHERE visits.version_id = {})"
+    for table, version_col in (
+        ("checklist_versions", "id"),
+        ("touchpoints", "version_id"),
+        ("questions", "version_id"),
+    ):
+        for event in ("UPDATE", "DELETE"):
+            db.execute(
+                f"""CREATE TRIGGER {table}_frozen_{event.lower()}
+                BEFORE {event} ON {table}
+                WHEN {in_use.format(f"OLD.{version_col}")}
+                BEGIN
+                    SELECT RAISE(ABORT, 'checklist version has visits: import a new version');
+                END"""
+            )

@@ -1,0 +1,71 @@
+"""Fixtures: an app on a temporary instance folder holding the demo data (built once per
+session, copied per test), a client, and sign-in helpers for every role."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from shopper import accounts, create_app, demo
+from shopper.db import connect
+
+from .support import DEACTIVATED, FAST_HASH, MANAGER_B, PASSWORD, AuthActions
+
+
+def make_app(instance, **overrides):
+    return create_app({"TESTING": True, "INSTANCE_PATH": str(instance),
+                       "PASSWORD_HASH_METHOD": FAST_HASH, **overrides})
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory):
+    """The demo data plus a manager of another branch and a deactivated user."""
+    instance = tmp_path_factory.mktemp("seed")
+    app = make_app(instance)
+    db = connect(app.config["DATABASE"])
+    demo.seed(db, FAST_HASH)
+    accounts.create_user(db, email=MANAGER_B, name="Bea Manager", role="manager",
+                         password=PASSWORD, method=FAST_HASH, branch_codes=("MAN01",))
+    gone = accounts.create_user(db, email=DEACTIVATED, name="Gone Away", role="shopper",
+                                password=PASSWORD, method=FAST_HASH)
+    db.execute("UPDATE users SET active = 0 WHERE id = ?", [gone])
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return app.config["DATABASE"]
+
+
+@pytest.fixture
+def instance(tmp_path):
+    path = tmp_path / "instance"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app(instance, seeded_database):
+    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    return make_app(instance)
+
+
+@pytest.fixture
+def empty_app(instance):
+    """An app whose database has the schema and nothing else."""
+    return make_app(instance)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,44 @@
+"""What tests share besides fixtures: who is who in the seeded data, and signing in."""
+
+from __future__ import annotations
+
+import re
+
+from shopper import demo
+
+FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the real default is checked in test_auth
+PASSWORD = demo.PASSWORD
+
+# Who is who in the seeded data: one account per role the access tests walk.
+SHOPPER = "shopper@demo.test"
+OTHER_SHOPPER = "jo.shopper@demo.test"
+MANAGER_A = "manager@demo.test"  # manager of LDS01
+MANAGER_B = "manager.b@demo.test"  # manager of MAN01, created here
+OFFICE = "office@demo.test"
+DEACTIVATED = "gone@demo.test"
+
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path="/login") -> str:
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD, follow=False):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": email, "password": password,
+                                                "csrf_token": token},
+                                follow_redirects=follow)
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})

@@ -1,0 +1,94 @@
+"""Every registered route × every kind of visitor, against a table of what each may reach.
+
+A new route fails this test until it declares a policy (`@allow`) and gets a row below, so
+no page can ship without someone deciding who may see it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from shopper.access import policy
+from shopper.db import connect
+
+from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
+
+VISITORS = ("anonymous", "shopper", "manager_a", "manager_b", "office", "deactivated")
+LOGIN = "login"  # a redirect to the sign-in page
+
+# endpoint -> (method, expected outcome per visitor, in VISITORS order)
+EXPECTED = {
+    "static": ("GET", (200, 200, 200, 200, 200, 200)),
+    "pages.index": ("GET", (LOGIN, 302, 302, 302, 302, LOGIN)),
+    "pages.healthz": ("GET", (200, 200, 200, 200, 200, 200)),
+    "auth.login": ("GET", (200, 302, 302, 302, 302, 200)),
+    "auth.logout": ("POST", (LOGIN, 302, 302, 302, 302, LOGIN)),
+    "field.home": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "branch.home": ("GET", (LOGIN, 403, 200, 200, 403, LOGIN)),
+    # Branch A (LDS01): its own manager and head office only; manager B gets "not found".
+    "branch.branch": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
+    "office.home": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+}
+
+
+def url_values(db, rule) -> dict:
+    branch_a = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
+    samples = {"branch_id": branch_a, "filename": "app.css"}
+    missing = rule.arguments - samples.keys()
+    assert not missing, f"{rule.rule}: add sample values for {missing} to this test"
+    return {name: samples[name] for name in rule.arguments}
+
+
+def signed_in_client(app, visitor):
+    client = app.test_client()
+    email = {"shopper": SHOPPER, "manager_a": MANAGER_A, "manager_b": MANAGER_B,
+             "office": OFFICE, "deactivated": DEACTIVATED}.get(visitor)
+    if email is None:
+        return client
+    db = connect(app.config["DATABASE"])
+    if visitor == "deactivated":  # signed in while active, then deactivated by head office
+        db.execute("UPDATE users SET active = 1 WHERE email = ?", [email])
+    assert AuthActions(client).login(email).status_code == 302
+    if visitor == "deactivated":
+        db.execute("UPDATE users SET active = 0 WHERE email = ?", [email])
+    db.close()
+    return client
+
+
+def test_every_route_declares_a_policy_and_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    undeclared = sorted(e for e in endpoints if policy(app, e) is None)
+    assert not undeclared, f"routes with no @allow policy: {undeclared}"
+    assert endpoints == set(EXPECTED), (
+        f"untested routes: {sorted(endpoints - set(EXPECTED))}; "
+        f"stale rows: {sorted(set(EXPECTED) - endpoints)}")
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_route_by_role(app, db, visitor):
+    client = signed_in_client(app, visitor)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        method, outcomes = EXPECTED[rule.endpoint]
+        expected = outcomes[VISITORS.index(visitor)]
+        url = rule.build(url_values(db, rule), append_unknown=False)[1]
+        data = {"csrf_token": csrf_token(client, "/login")} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        if expected == LOGIN:
+            ok = response.status_code == 302 and "/login" in response.headers["Location"]
+        else:
+            ok = response.status_code == expected
+        if not ok:
+            failures.append(f"{method} {url}: expected {expected}, got "
+                            f"{response.status_code} {response.headers.get('Location', '')}")
+        if method == "POST" and visitor not in ("anonymous", "deactivated"):
+            client = signed_in_client(app, visitor)  # logout ended the session
+    assert not failures, "\n".join(failures)
+
+
+def test_a_guessed_branch_is_not_found(client, auth):
+    auth.login(MANAGER_A)
+    assert client.get("/branch/999999").status_code == 404
+    auth.logout()
+    auth.login(OFFICE)
+    assert client.get("/branch/999999").status_code == 404
