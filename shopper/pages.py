@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
@@ -37,5 +39,15 @@ def score_band(score) -> str:
     return "green"
 
 
+def day(value) -> str:
+    """An ISO date (or date) as people read it: "24 Nov 2026"."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.day} {value:%b %Y}"
+
+
 def init_app(app):
     app.jinja_env.filters["band"] = score_band
+    app.jinja_env.filters["day"] = day
