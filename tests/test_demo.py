@@ -1,0 +1,78 @@
+"""The demo data set gives every screen something real to show, and loading it twice
+changes nothing."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+
+from shopper import demo
+from shopper.checklist_store import load_version
+from shopper.scoring import score_visit
+from shopper.visits import answers_of
+
+from .support import FAST_HASH
+
+TABLES = ("users", "branches", "manager_branches", "checklists", "checklist_versions",
+          "questions", "assignments", "visits", "answers", "visit_touchpoints", "audit_log")
+
+
+def table_counts(db):
+    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def test_loading_twice_changes_nothing(db):
+    before = table_counts(db)
+    summary = demo.seed(db, FAST_HASH)
+    assert "nothing changed" in summary
+    assert table_counts(db) == before
+
+
+def test_demo_command_names_the_accounts(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    for email in ("shopper@demo.test", "manager@demo.test", "office@demo.test"):
+        assert email in result.output
+    assert "demo-password" in result.output
+
+
+def test_branches_regions_and_accounts(db):
+    assert db.execute("SELECT COUNT(*) FROM branches").fetchone()[0] >= 12
+    assert db.execute("SELECT COUNT(DISTINCT region) FROM branches").fetchone()[0] >= 3
+    roles = dict(db.execute("SELECT email, role FROM users").fetchall())
+    assert roles["shopper@demo.test"] == "shopper"
+    assert roles["manager@demo.test"] == "manager"
+    assert roles["office@demo.test"] == "office"
+    linked = db.execute("""SELECT b.code FROM manager_branches m JOIN users u ON u.id = m.user_id
+                           JOIN branches b ON b.id = m.branch_id
+                           WHERE u.email = 'manager@demo.test'""").fetchall()
+    assert linked == [("LDS01",)]
+
+
+def test_six_months_of_published_visits_of_varied_quality(db):
+    oldest = db.execute("SELECT MIN(visit_date) FROM visits WHERE status = 'published'"
+                        ).fetchone()[0]
+    assert date.fromisoformat(oldest) <= date.today() - timedelta(days=183)
+    averages = [r[0] for r in db.execute(
+        "SELECT AVG(score) FROM visits WHERE status = 'published' GROUP BY branch_id")]
+    assert len(averages) >= 12
+    assert max(averages) - min(averages) > 15
+    assert statistics.pstdev(averages) > 5
+    assert db.execute("SELECT COUNT(*) FROM visits WHERE critical_failed = 1").fetchone()[0] > 0
+    moments = dict(db.execute(
+        "SELECT moment, COUNT(*) FROM visit_touchpoints WHERE moment IS NOT NULL GROUP BY 1"))
+    assert moments.get("golden", 0) > 0 and moments.get("dull", 0) > 0
+    assert db.execute("SELECT COUNT(*) FROM visits WHERE status = 'submitted'").fetchone()[0] > 0
+
+
+def test_stored_scores_are_the_engines(db):
+    """What the pages read (stored results) equals what the engine says for the answers."""
+    for visit in db.query("SELECT id, version_id, score, critical_failed FROM visits"):
+        version = load_version(db, visit["version_id"])
+        result = score_visit(version.checklist, answers_of(db, visit["id"], version))
+        assert visit["score"] == result.score
+        assert visit["critical_failed"] == int(result.critical_failed)
+        stored = dict(db.execute(
+            "SELECT touchpoint_key, score FROM visit_touchpoints WHERE visit_id = ?",
+            [visit["id"]]).fetchall())
+        assert stored == {tp.key: tp.score for tp in result.touchpoints}
