@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -161,6 +162,8 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, "must be a number")
+        if not math.isfinite(value):
+            self.fail(path, "must be a finite number")
         if positive and value <= 0:
             self.fail(path, "must be greater than 0")
         if minimum is not None and value < minimum:

@@ -199,4 +199,5 @@ def format_seconds(seconds: float) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    """A number as people write it: 1,234,567 or 2.5, never 1.23457e+06."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -39,20 +39,22 @@ def checklist(body: str) -> Checklist:
     return parse_checklist(HEAD + dedent(body), "test.toml")
 
 
+ONE_QUESTION = """
+[[touchpoints]]
+key = "tp"
+name = "Touchpoint"
+
+[[touchpoints.questions]]
+key = "q"
+text = "The question?"
+standard = "The standard."
+"""
+
+
 def one_question(question: str) -> Checklist:
     """A checklist with one touchpoint "tp" holding one question "q"; `question` adds the
     kind and its fields."""
-    return checklist(f"""
-        [[touchpoints]]
-        key = "tp"
-        name = "Touchpoint"
-
-        [[touchpoints.questions]]
-        key = "q"
-        text = "The question?"
-        standard = "The standard."
-        {dedent(question).strip()}
-        """.replace("\n        ", "\n"))
+    return checklist(ONE_QUESTION + dedent(question).strip() + "\n")
 
 
 def answer_one(question: str, value=None, *, na: bool = False) -> QuestionResult:
@@ -481,7 +483,7 @@ def test_the_visit_score_is_weighted_by_touchpoint_weight():
 
 
 def test_a_touchpoint_with_nothing_scored_has_no_score_and_no_part_in_the_visit_score():
-    cl = checklist(TWO_QUESTIONS.replace('key = "tp"', 'key = "light"') + """
+    cl = checklist(TWO_QUESTIONS.replace('key = "tp"', 'key = "light"') + dedent("""
         [[touchpoints]]
         key = "heavy"
         name = "Heavy"
@@ -498,7 +500,7 @@ def test_a_touchpoint_with_nothing_scored_has_no_score_and_no_part_in_the_visit_
         key = "notes"
         kind = "text"
         text = "Notes"
-        """.replace("\n        ", "\n"))
+        """))
     result = score(cl, light__first="yes", light__second="no",
                    heavy__maybe=Answer(na=True), heavy__notes="Fine")
     heavy = touchpoint(result, "heavy")
@@ -530,7 +532,7 @@ def test_only_text_and_photos_means_no_score():
         key = "photo"
         kind = "photo"
         text = "A photo."
-        """.replace("\n        ", "\n"))
+        """)
     result = score(cl, notes__comment="Lovely", notes__photo="p.jpg")
     assert touchpoint(result, "notes").score is None
     assert result.score is None
@@ -783,6 +785,7 @@ def unmet_values(q: Question) -> st.SearchStrategy:
 
 
 def can_miss(q: Question) -> bool:
+    """Whether some answer misses the standard (not so for a scale with pass_min 1)."""
     if q.kind == "scale":
         return q.pass_min > 1
     if q.kind == "choice":
@@ -820,7 +823,7 @@ def weighted_mean(result: VisitResult) -> float | None:
     return sum(tp.score * tp.weight for tp in scored) / sum(tp.weight for tp in scored)
 
 
-PROPERTY = settings(max_examples=80, deadline=None)
+PROPERTY = settings(max_examples=50, deadline=None, database=None)
 
 
 def test_the_default_checklist_offers_what_the_properties_need():
@@ -907,7 +910,7 @@ def test_best_answers_without_na_score_every_touchpoint_100():
 def test_missing_one_more_basic_standard_never_raises_a_score(answers, data):
     before = score_visit(DEFAULT_CHECKLIST, answers)
     met_now = [(tp, q) for tp, q in BASIC
-               if before.question(tp.key, q.key).outcome == MET]
+               if can_miss(q) and before.question(tp.key, q.key).outcome == MET]
     if not met_now:
         return
     tp, q = data.draw(st.sampled_from(met_now))
