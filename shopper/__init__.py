@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import access, auth, branch, config, db, errors, field, office, pages
+from . import access, auth, branch, config, db, errors, field, office, pages, photo_views
 from .config import PROJECT_ROOT
 
 csrf = CSRFProtect()
@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     pages.init_app(app)
-    for blueprint in (auth.bp, pages.bp, field.bp, branch.bp, office.bp):
+    for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp):
         app.register_blueprint(blueprint)
     from .cli import register_commands
 

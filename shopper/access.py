@@ -36,7 +36,9 @@ def policy(app, endpoint: str) -> frozenset | None:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """API calls and the pages' own scripts (which ask for JSON) get JSON errors."""
+    return (request.path.startswith("/api/")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def enforce():

@@ -1,15 +1,52 @@
-"""The mystery shopper's pages (mobile first)."""
+"""The mystery shopper's pages (mobile first): assignments, one screen per touchpoint,
+photos, review and submit. Every page works as a plain HTML form; the scripts add
+autosave, the stopwatch and in-browser photo downscaling on top."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+import uuid as uuidlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from . import reports
-from .access import allow
+from . import reports, visits
+from .access import allow, wants_json
+from .answers import MAX_CAPTION, AnswerError, check_length, parse_touchpoint_form
+from .checklist_store import load_version
 from .db import get_db
+from .photos import PhotoError, process_photo
 
 bp = Blueprint("field", __name__, url_prefix="/field")
+
+
+def own_visit(visit_uuid: str) -> dict:
+    visit = reports.visit_for_shopper(get_db(), current_user, visit_uuid)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def editable(visit: dict) -> None:
+    """Refuse a change to a visit that has been sent (409), with a clear message."""
+    if visit["status"] not in visits.EDITABLE:
+        message = "This visit has been sent for review and can no longer be changed."
+        if wants_json():
+            response = jsonify(error={"code": "visit_locked", "message": message})
+            response.status_code = 409
+            abort(response)
+        flash(message, "error")
+        abort(redirect(url_for("field.review", visit_uuid=visit["uuid"]), 303))
 
 
 @bp.route("/")
@@ -21,3 +58,252 @@ def home():
         assignments=reports.shopper_assignments(db, current_user.id),
         visits=reports.shopper_visits(db, current_user.id),
     )
+
+
+@bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
+@allow("shopper")
+def start(assignment_id: int):
+    db = get_db()
+    if reports.assignment_for_shopper(db, current_user, assignment_id) is None:
+        abort(404)
+    try:
+        visit_uuid = str(uuidlib.UUID(request.form.get("uuid") or str(uuidlib.uuid4())))
+        position = _position(request.form)
+    except ValueError:
+        abort(400)
+    draft = next((a["draft_uuid"] for a in reports.shopper_assignments(db, current_user.id)
+                  if a["id"] == assignment_id and a["draft_uuid"]), None)
+    if draft is None:
+        try:
+            visits.start_visit(db, uuid=visit_uuid, assignment_id=assignment_id,
+                               shopper_id=current_user.id, position=position)
+        except visits.VisitError:
+            abort(409)
+        draft = visit_uuid
+    return redirect(url_for("field.touchpoint", visit_uuid=draft, position=1), 303)
+
+
+def _position(form) -> visits.Position:
+    status = form.get("position_status") or "not_asked"
+    if status not in ("given", "refused", "unavailable", "not_asked"):
+        raise ValueError(status)
+    if status != "given":
+        return visits.Position(status)
+    lat, lon = float(form["latitude"]), float(form["longitude"])
+    accuracy = float(form.get("accuracy") or 0) or None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("position out of range")
+    return visits.Position(status, lat, lon, accuracy)
+
+
+@bp.route("/visits/<visit_uuid>/touchpoints/<int:position>", methods=["GET", "POST"])
+@allow("shopper")
+def touchpoint(visit_uuid: str, position: int):
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    version = load_version(db, visit["version_id"])
+    touchpoints = version.checklist.touchpoints
+    if not 1 <= position <= len(touchpoints):
+        abort(404)
+    tp = touchpoints[position - 1]
+    tp_id = version.touchpoint_ids[tp.key]
+    questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
+    errors, posted = {}, None
+    if request.method == "POST":
+        editable(visit)
+        entry = parse_touchpoint_form(questions, request.form)
+        _save(db, visit, tp_id, entry)
+        errors = dict(entry.errors)
+        errors.update(_attached_photos(db, visit, tp.key, tp_id, questions))
+        if wants_json():
+            return jsonify(saved=True, errors=errors), (422 if errors else 200)
+        if not errors:
+            return redirect(_next_url(visit_uuid, position, len(touchpoints)), 303)
+        posted = request.form
+    stored = reports.visit_answers(db, visit["id"])
+    tp_state = reports.visit_touchpoint_rows(db, visit["id"]).get(tp_id) or {
+        "moment": None, "moment_reason": "", "note": ""}
+    if posted is not None:  # show what was typed, valid or not, beside the messages
+        tp_state = {"moment": posted.get("moment"), "moment_reason": posted.get("reason", ""),
+                    "note": posted.get("tp-note", "")}
+    return render_template(
+        "field/touchpoint.html", visit=visit, version=version, tp=tp, tp_id=tp_id,
+        position=position, questions=questions, errors=errors, tp_state=tp_state,
+        stray_errors=[m for f, m in errors.items() if f not in _fields_on_screen(questions)],
+        values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
+        photos=[p for p in reports.visit_photos(db, visit["id"])
+                if p["touchpoint_id"] == tp_id or p["question_id"] in dict(questions)],
+        locked=visit["status"] not in visits.EDITABLE,
+    ), (422 if errors else 200)
+
+
+def _fields_on_screen(questions) -> set[str]:
+    fields = {"moment", "reason", "tp-note", "photo-tp"}
+    for qid, _ in questions:
+        fields |= {f"q-{qid}", f"q-{qid}-na", f"note-{qid}", f"photo-{qid}"}
+    return fields
+
+
+def _shown_value(qid: int, row: dict | None, posted) -> dict:
+    if posted is not None:
+        raw = posted.get(f"q-{qid}", "")
+        return {"value": None if raw in ("", "na") else raw,
+                "na": raw == "na" or posted.get(f"q-{qid}-na") == "1",
+                "note": posted.get(f"note-{qid}", "")}
+    if row is None:
+        return {"value": None, "na": False, "note": ""}
+    return {"value": None if row["value"] is None else json.loads(row["value"]),
+            "na": bool(row["na"]), "note": row["note"]}
+
+
+def _save(db, visit: dict, tp_id: int, entry) -> None:
+    with db.atomic():
+        visits.record_answers(db, visit["id"], entry.answers)
+        visits.record_moment(db, visit["id"], tp_id, entry.moment, entry.reason, entry.note)
+        own = {p["uuid"]: p for p in reports.visit_photos(db, visit["id"])}
+        for photo_uuid, caption in entry.captions.items():
+            if photo_uuid in own:
+                visits.set_caption(db, own[photo_uuid]["id"], caption)
+
+
+def _attached_photos(db, visit: dict, tp_key: str, tp_id: int, questions) -> dict:
+    """Photos sent with the form itself (when the page's script did not upload them)."""
+    errors = {}
+    targets = [(f"photo-{qid}", qid, None) for qid, q in questions] + [("photo-tp", None, tp_id)]
+    for field, question_id, touchpoint_id in targets:
+        for upload in request.files.getlist(field):
+            if not upload.filename:
+                continue
+            try:
+                _store_photo(db, visit, upload.read(), str(uuidlib.uuid4()), question_id,
+                             touchpoint_id, "")
+            except PhotoError as err:
+                errors[field] = f"{upload.filename}: {err.message}"
+    return errors
+
+
+def _store_photo(db, visit, data, photo_uuid, question_id, touchpoint_id, caption) -> dict:
+    processed = process_photo(data)
+    return visits.add_photo(db, current_app.config["PHOTO_FOLDER"], visit_id=visit["id"],
+                            photo_uuid=photo_uuid, processed=processed,
+                            question_id=question_id, touchpoint_id=touchpoint_id,
+                            caption=caption)
+
+
+def _next_url(visit_uuid: str, position: int, count: int) -> str:
+    go = request.form.get("go", "next")
+    if go == "review" or (go == "next" and position == count):
+        return url_for("field.review", visit_uuid=visit_uuid)
+    if go == "prev":
+        position = max(1, position - 1)
+    elif go == "next":
+        position += 1
+    elif go.isdigit() and 1 <= int(go) <= count:
+        position = int(go)
+    return url_for("field.touchpoint", visit_uuid=visit_uuid, position=position)
+
+
+@bp.route("/visits/<visit_uuid>/photos", methods=["POST"])
+@allow("shopper")
+def upload_photo(visit_uuid: str):
+    """One photo from the page's script (already downscaled in the browser): JSON out."""
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    editable(visit)
+    version = load_version(db, visit["version_id"])
+    upload = request.files.get("photo")
+    try:
+        photo_uuid = str(uuidlib.UUID(request.form.get("uuid", "")))
+        question_id, touchpoint_id = _photo_target(version, request.form)
+        caption = check_length(request.form.get("caption", ""), MAX_CAPTION, "caption")
+        if upload is None:
+            raise PhotoError("empty", "No photo was attached.")
+        photo = _store_photo(db, visit, upload.read(), photo_uuid, question_id,
+                             touchpoint_id, caption)
+    except (PhotoError, AnswerError, ValueError, visits.VisitError) as err:
+        code = getattr(err, "code", "invalid")
+        message = getattr(err, "message", None) or str(err) or "That photo id is not valid."
+        return jsonify(error={"code": code, "message": message}), 422
+    return jsonify(photo=photo_json(photo)), 201
+
+
+def _photo_target(version, form) -> tuple[int | None, int | None]:
+    """The question or touchpoint a photo belongs to; either must be in the visit's version."""
+    if form.get("question_id"):
+        qid = int(form["question_id"])
+        if qid not in version.question_ids.values():
+            raise ValueError("That question is not part of this visit's checklist.")
+        return qid, None
+    tp_id = int(form.get("touchpoint_id") or 0)
+    if tp_id not in version.touchpoint_ids.values():
+        raise ValueError("That touchpoint is not part of this visit's checklist.")
+    return None, tp_id
+
+
+def photo_json(photo: dict) -> dict:
+    return {
+        "uuid": photo["uuid"], "sha256": photo["sha256"], "caption": photo["caption"],
+        "question_id": photo["question_id"], "touchpoint_id": photo["touchpoint_id"],
+        "width": photo["width"], "height": photo["height"],
+        "thumb_url": url_for("photos.show", photo_uuid=photo["uuid"], size="thumb"),
+        "display_url": url_for("photos.show", photo_uuid=photo["uuid"], size="display"),
+        "delete_url": url_for("field.delete_photo", visit_uuid=request.view_args["visit_uuid"],
+                              photo_uuid=photo["uuid"]),
+    }
+
+
+@bp.route("/visits/<visit_uuid>/photos/<photo_uuid>/delete", methods=["POST"])
+@allow("shopper")
+def delete_photo(visit_uuid: str, photo_uuid: str):
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    editable(visit)
+    photo = visits.photo_by_uuid(db, photo_uuid)
+    if photo is None or photo["visit_id"] != visit["id"]:
+        abort(404)
+    visits.remove_photo(db, current_app.config["PHOTO_FOLDER"], photo)
+    if wants_json():
+        return jsonify(deleted=photo_uuid)
+    return redirect(request.referrer or url_for("field.review", visit_uuid=visit_uuid), 303)
+
+
+@bp.route("/visits/<visit_uuid>/review")
+@allow("shopper")
+def review(visit_uuid: str):
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    version = load_version(db, visit["version_id"])
+    answers = reports.visit_answers(db, visit["id"])
+    return render_template(
+        "field/review.html", visit=visit, version=version,
+        missing=visits.missing_for_submission(db, visit),
+        answered={tp.key: sum(1 for q in tp.questions
+                              if version.question_ids[(tp.key, q.key)] in answers)
+                  for tp in version.checklist.touchpoints},
+        photo_count=len(reports.visit_photos(db, visit["id"])),
+        returned_comment=reports.returned_comment(db, visit["id"]),
+        locked=visit["status"] not in visits.EDITABLE,
+    )
+
+
+@bp.route("/visits/<visit_uuid>/submit", methods=["POST"])
+@allow("shopper")
+def submit(visit_uuid: str):
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    editable(visit)
+    if visits.missing_for_submission(db, visit):
+        flash("Some required answers or photos are missing: see the list below.", "error")
+        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
+    reply = request.form.get("reply", "").strip()
+    if visit["status"] == "returned" and not reply:
+        flash("Please answer head office's comment before sending the visit again.", "error")
+        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
+    try:
+        reply = check_length(reply, 2000, "reply")
+    except AnswerError as err:
+        flash(str(err), "error")
+        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
+    visits.submit_visit(db, visit, actor_id=current_user.id, reply=reply)
+    flash(f"Visit to {visit['branch_name']} sent for review. Thank you!", "info")
+    return redirect(url_for("field.home"), 303)

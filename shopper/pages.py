@@ -48,6 +48,24 @@ def day(value) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def clock(seconds) -> str:
+    """Seconds as a stopwatch shows them: 02:05."""
+    try:
+        minutes, secs = divmod(int(float(seconds)), 60)
+    except (TypeError, ValueError, OverflowError):
+        return "00:00"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+STATUS_LABELS = {
+    "draft": "in progress", "incomplete": "waiting for photos", "submitted": "waiting for review",
+    "on_hold": "on hold", "returned": "returned to you", "approved": "approved",
+    "published": "published",
+}
+
+
 def init_app(app):
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.filters["band"] = score_band
     app.jinja_env.filters["day"] = day

@@ -10,31 +10,95 @@ from .db import Database
 
 
 def shopper_assignments(db: Database, shopper_id: int) -> list[dict]:
-    """Open assignments of one shopper, soonest deadline first, with their draft if any."""
+    """Open assignments of one shopper not yet sent, soonest deadline first, with the
+    visit in progress if any."""
     return list(db.query(
         """SELECT a.id, a.window_start, a.window_end, a.scenario,
                   b.name AS branch_name, b.code AS branch_code, b.address, b.region,
                   c.name AS checklist_name,
                   (SELECT v.uuid FROM visits v WHERE v.assignment_id = a.id
-                     AND v.status = 'draft' ORDER BY v.id DESC LIMIT 1) AS draft_uuid
+                     AND v.status IN ('draft', 'returned') ORDER BY v.id DESC LIMIT 1)
+                     AS draft_uuid
            FROM assignments a
            JOIN branches b ON b.id = a.branch_id
            JOIN checklists c ON c.id = a.checklist_id
            WHERE a.shopper_id = ? AND a.status = 'open'
+             AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.assignment_id = a.id
+                             AND v.status NOT IN ('draft', 'returned'))
            ORDER BY a.window_end, b.name""",
         [shopper_id],
     ))
 
 
 def shopper_visits(db: Database, shopper_id: int, limit: int = 20) -> list[dict]:
-    """A shopper's own sent visits, newest first, with where they are in review."""
+    """A shopper's own visits, newest first, with where they are in review; a returned
+    visit carries head office's latest comment."""
     return list(db.query(
-        """SELECT v.uuid, v.status, v.visit_date, v.submitted_at, b.name AS branch_name
+        """SELECT v.uuid, v.status, v.visit_date, v.submitted_at, b.name AS branch_name,
+                  (SELECT comment FROM audit_log WHERE visit_id = v.id
+                     AND action = 'status:returned' ORDER BY id DESC LIMIT 1) AS returned_comment
            FROM visits v JOIN branches b ON b.id = v.branch_id
-           WHERE v.shopper_id = ? AND v.status != 'draft'
-           ORDER BY v.started_at DESC LIMIT ?""",
+           WHERE v.shopper_id = ?
+           ORDER BY v.status NOT IN ('draft', 'returned'), v.started_at DESC LIMIT ?""",
         [shopper_id, limit],
     ))
+
+
+def visit_for_shopper(db: Database, user, visit_uuid: str) -> dict | None:
+    """The shopper's own visit with its branch; None for anybody else's (answer 404)."""
+    return next(db.query(
+        """SELECT v.*, b.name AS branch_name, b.address AS branch_address,
+                  a.scenario AS scenario
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           LEFT JOIN assignments a ON a.id = v.assignment_id
+           WHERE v.uuid = ? AND v.shopper_id = ?""",
+        [visit_uuid, user.id],
+    ), None)
+
+
+def assignment_for_shopper(db: Database, user, assignment_id: int) -> dict | None:
+    return next(db.query(
+        "SELECT * FROM assignments WHERE id = ? AND shopper_id = ? AND status = 'open'",
+        [assignment_id, user.id]), None)
+
+
+def returned_comment(db: Database, visit_id: int) -> str | None:
+    row = db.execute("SELECT comment FROM audit_log WHERE visit_id = ? AND action = "
+                     "'status:returned' ORDER BY id DESC LIMIT 1", [visit_id]).fetchone()
+    return row[0] if row else None
+
+
+def photo_for_user(db: Database, user, photo_uuid: str) -> dict | None:
+    """A photo the user may see: a shopper their own visits' photos; head office all; a
+    manager only those of their branches' published visits."""
+    row = next(db.query(
+        """SELECT p.*, v.shopper_id, v.branch_id, v.status AS visit_status
+           FROM photos p JOIN visits v ON v.id = p.visit_id WHERE p.uuid = ?""",
+        [photo_uuid]), None)
+    if row is None:
+        return None
+    if user.role == "office":
+        return row
+    if user.role == "shopper":
+        return row if row["shopper_id"] == user.id else None
+    if row["visit_status"] != "published":
+        return None
+    return row if branch_for_user(db, user, row["branch_id"]) else None
+
+
+def visit_photos(db: Database, visit_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id", [visit_id]))
+
+
+def visit_answers(db: Database, visit_id: int) -> dict[int, dict]:
+    """Answer rows of a visit keyed by question id."""
+    return {r["question_id"]: r for r in db.query(
+        "SELECT * FROM answers WHERE visit_id = ?", [visit_id])}
+
+
+def visit_touchpoint_rows(db: Database, visit_id: int) -> dict[int, dict]:
+    return {r["touchpoint_id"]: r for r in db.query(
+        "SELECT * FROM visit_touchpoints WHERE visit_id = ?", [visit_id])}
 
 
 def visible_branches(db: Database, user) -> list[dict]:

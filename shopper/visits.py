@@ -4,40 +4,80 @@ saw, and scoring it into the per-touchpoint rows that scorecards and reports rea
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from . import photo_store
+from .answers import missing_items
 from .checklist_store import StoredVersion, latest_version_id, load_version
 from .db import Database, now
+from .geo import distance_m
+from .photos import ProcessedPhoto
 from .scoring import Answer, VisitResult, score_visit
+
+EDITABLE = ("draft", "returned")
 
 
 class VisitError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where the phone said it was when the visit started (proof of visit)."""
+
+    status: str = "not_asked"  # given, refused, unavailable, not_asked
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+
+
 def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
-                started_at: str | None = None) -> int:
-    """Create the visit for an assignment, pinned to the checklist's latest version."""
+                started_at: str | None = None, position: Position = Position()) -> int:
+    """Create the visit for an assignment, pinned to the checklist's latest version. The
+    same UUID twice gives the same visit."""
     started_at = started_at or now()
-    assignment = next(db.query("SELECT * FROM assignments WHERE id = ?", [assignment_id]), None)
+    assignment = next(db.query(
+        "SELECT a.*, b.latitude AS b_lat, b.longitude AS b_lon FROM assignments a "
+        "JOIN branches b ON b.id = a.branch_id WHERE a.id = ?", [assignment_id]), None)
     if assignment is None or assignment["shopper_id"] != shopper_id:
         raise VisitError("no such assignment")
+    distance = None
+    if position.status == "given" and assignment["b_lat"] is not None:
+        distance = round(distance_m(position.latitude, position.longitude,
+                                    assignment["b_lat"], assignment["b_lon"]), 1)
     version_id = latest_version_id(db, assignment["checklist_id"])
     with db.atomic():
         db.execute(
             """INSERT INTO visits (uuid, assignment_id, shopper_id, branch_id, version_id,
-                   visit_date, started_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING""",
+                   visit_date, started_at, updated_at, position_status, latitude, longitude,
+                   position_accuracy_m, position_distance_m)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING""",
             [uuid, assignment_id, shopper_id, assignment["branch_id"], version_id,
-             started_at[:10], started_at, started_at],
+             started_at[:10], started_at, started_at, position.status, position.latitude,
+             position.longitude, position.accuracy_m, distance],
         )
-        return db.execute("SELECT id FROM visits WHERE uuid = ?", [uuid]).fetchone()[0]
+        row = db.execute("SELECT id, shopper_id FROM visits WHERE uuid = ?", [uuid]).fetchone()
+    if row[1] != shopper_id:
+        raise VisitError("that visit id is taken")
+    return row[0]
 
 
-def record_answers(db: Database, visit_id: int, answers: dict[int, tuple[Answer, str]]) -> None:
-    """Store answers keyed by question id, each with the shopper's note."""
+def record_answers(db: Database, visit_id: int,
+                   answers: dict[int, tuple[Answer | None, str]]) -> None:
+    """Store answers keyed by question id, each with the shopper's note (None keeps the
+    saved note). An answer of None with no note clears what was there."""
     stamp = now()
     with db.atomic():
         for question_id, (answer, note) in answers.items():
+            if note is None:
+                row = db.execute("SELECT note FROM answers WHERE visit_id = ? AND question_id = ?",
+                                 [visit_id, question_id]).fetchone()
+                note = row[0] if row else ""
+            if answer is None and not note:
+                db.execute("DELETE FROM answers WHERE visit_id = ? AND question_id = ?",
+                           [visit_id, question_id])
+                continue
+            answer = answer or Answer()
             db.execute(
                 """INSERT INTO answers (visit_id, question_id, value, na, note, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?)
@@ -124,11 +164,85 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
                  "published": ", published_at = :at"}.get(status, "")
         db.execute(f"UPDATE visits SET status = :status, updated_at = :at{extra} WHERE id = :id",
                    {"status": status, "at": at, "id": visit_id})
-        db["audit_log"].insert({
-            "at": at, "actor_id": actor_id, "action": f"status:{status}", "visit_id": visit_id,
-            "entity": "visit", "entity_id": visit_id, "before": json.dumps({"status": before}),
-            "after": json.dumps({"status": status}), "comment": comment,
-        })
+        _audit(db, visit_id, actor_id, f"status:{status}", before={"status": before},
+               after={"status": status}, comment=comment, at=at)
+
+
+def add_photo(db: Database, folder: str, *, visit_id: int, photo_uuid: str,
+              processed: ProcessedPhoto, question_id: int | None = None,
+              touchpoint_id: int | None = None, caption: str = "") -> dict:
+    """Store a processed photo. The same UUID with the same bytes again is a no-op; with
+    different bytes it is refused. Files are written before the row is committed, so a
+    committed row always has its files."""
+    existing = photo_by_uuid(db, photo_uuid)
+    if existing is not None:
+        if existing["visit_id"] != visit_id or existing["sha256"] != processed.sha256:
+            raise VisitError("a different photo was already sent under this id")
+        return existing
+    display = photo_store.write(folder, processed.display, "")
+    thumb = photo_store.write(folder, processed.thumbnail, "-t")
+    try:
+        db.execute(
+            """INSERT INTO photos (uuid, visit_id, question_id, touchpoint_id, caption, sha256,
+                   upload_bytes, stored_name, thumb_name, width, height, display_bytes,
+                   process_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [photo_uuid, visit_id, question_id, touchpoint_id, caption, processed.sha256,
+             processed.upload_bytes, display, thumb, processed.width, processed.height,
+             len(processed.display), processed.process_ms, now()])
+    except Exception:
+        photo_store.remove(folder, display, thumb)
+        raise
+    return photo_by_uuid(db, photo_uuid)
+
+
+def photo_by_uuid(db: Database, photo_uuid: str) -> dict | None:
+    return next(db.query("SELECT * FROM photos WHERE uuid = ?", [photo_uuid]), None)
+
+
+def remove_photo(db: Database, folder: str, photo: dict) -> None:
+    db.execute("DELETE FROM photos WHERE id = ?", [photo["id"]])
+    photo_store.remove(folder, photo["stored_name"], photo["thumb_name"])
+
+
+def set_caption(db: Database, photo_id: int, caption: str) -> None:
+    db.execute("UPDATE photos SET caption = ? WHERE id = ?", [caption, photo_id])
+
+
+def photo_counts(db: Database, visit_id: int, version: StoredVersion) -> dict:
+    """Photos per (touchpoint, question) key, for the completeness check."""
+    by_id = {qid: key for key, qid in version.question_ids.items()}
+    return {by_id[qid]: n for qid, n in db.execute(
+        "SELECT question_id, COUNT(*) FROM photos WHERE visit_id = ? AND question_id IS NOT NULL "
+        "GROUP BY question_id", [visit_id]) if qid in by_id}
+
+
+def missing_for_submission(db: Database, visit: dict) -> list:
+    version = load_version(db, visit["version_id"])
+    return missing_items(version.checklist, answers_of(db, visit["id"], version),
+                         photo_counts(db, visit["id"], version))
+
+
+def submit_visit(db: Database, visit: dict, *, actor_id: int, reply: str = "") -> VisitResult:
+    """Score a complete visit and send it to head-office review. The caller has checked
+    that nothing required is missing."""
+    if visit["status"] not in EDITABLE:
+        raise VisitError("this visit has already been sent")
+    with db.atomic():
+        result = score_and_store(db, visit["id"])
+        if visit["status"] == "returned":
+            _audit(db, visit["id"], actor_id, "shopper_replied", comment=reply)
+        change_status(db, visit["id"], "submitted", actor_id=actor_id)
+    return result
+
+
+def _audit(db: Database, visit_id: int, actor_id: int | None, action: str, *,
+           before=None, after=None, comment: str = "", at: str | None = None) -> None:
+    db["audit_log"].insert({
+        "at": at or now(), "actor_id": actor_id, "action": action, "visit_id": visit_id,
+        "entity": "visit", "entity_id": visit_id,
+        "before": None if before is None else json.dumps(before),
+        "after": None if after is None else json.dumps(after), "comment": comment,
+    })
 
 
 def _visit(db: Database, visit_id: int) -> dict:

@@ -6,10 +6,15 @@ no page can ship without someone deciding who may see it.
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from shopper.access import policy
 from shopper.db import connect
+from shopper.photos import process_photo
+from shopper.visits import add_photo
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
 
@@ -28,12 +33,40 @@ EXPECTED = {
     # Branch A (LDS01): its own manager and head office only; manager B gets "not found".
     "branch.branch": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     "office.home": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    # The shopper's own assignment and (published, so locked) visit at branch A.
+    "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
+    "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.submit": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),  # locked: back to review
+    "field.upload_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
+    "field.delete_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
+    # A photo of that visit: its shopper, branch A's manager (published) and head office.
+    "photos.show": ("GET", (LOGIN, 200, 200, 404, 200, LOGIN)),
 }
 
 
-def url_values(db, rule) -> dict:
+@pytest.fixture
+def samples(app, db) -> dict:
     branch_a = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
-    samples = {"branch_id": branch_a, "filename": "app.css"}
+    visit = next(db.query(
+        """SELECT v.* FROM visits v JOIN users u ON u.id = v.shopper_id
+           WHERE v.branch_id = ? AND v.status = 'published' AND u.email = ? LIMIT 1""",
+        [branch_a, SHOPPER]))
+    assignment = db.execute(
+        """SELECT a.id FROM assignments a JOIN users u ON u.id = a.shopper_id
+           WHERE a.branch_id = ? AND a.status = 'open' AND u.email = ?""",
+        [branch_a, SHOPPER]).fetchone()[0]
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(image, "JPEG")
+    photo = add_photo(db, app.config["PHOTO_FOLDER"], visit_id=visit["id"],
+                      photo_uuid="5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
+                      processed=process_photo(image.getvalue()))
+    return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
+            "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
+            "size": "thumb"}
+
+
+def url_values(samples, rule) -> dict:
     missing = rule.arguments - samples.keys()
     assert not missing, f"{rule.rule}: add sample values for {missing} to this test"
     return {name: samples[name] for name in rule.arguments}
@@ -65,13 +98,13 @@ def test_every_route_declares_a_policy_and_is_in_the_table(app):
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_route_by_role(app, db, visitor):
+def test_route_by_role(app, samples, visitor):
     client = signed_in_client(app, visitor)
     failures = []
     for rule in app.url_map.iter_rules():
         method, outcomes = EXPECTED[rule.endpoint]
         expected = outcomes[VISITORS.index(visitor)]
-        url = rule.build(url_values(db, rule), append_unknown=False)[1]
+        url = rule.build(url_values(samples, rule), append_unknown=False)[1]
         data = {"csrf_token": csrf_token(client, "/login")} if method == "POST" else None
         response = client.open(url, method=method, data=data)
         if expected == LOGIN:

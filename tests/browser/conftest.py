@@ -81,8 +81,12 @@ def assert_fits_phone(page) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px"
     small = page.evaluate("""() => [...document.querySelectorAll(
-            'button, a.button, input:not([type=hidden]), select, summary, .topnav a, .card-link')]
-        .filter(e => e.offsetParent !== null)
+            'button, a.button, input:not([type=hidden]), select, textarea, summary, ' +
+            '.topnav a, .card-link')]
+        .filter(e => e.offsetParent !== null || e.closest('label')?.offsetParent)
+        // a radio, checkbox or file input is tapped through its label
+        .map(e => e.matches('input[type=radio], input[type=checkbox], input[type=file]')
+                  ? e.closest('label') : e)
         .map(e => [e.textContent.trim() || e.name || e.tagName, e.getBoundingClientRect().height])
-        .filter(([, h]) => h < 40)""")
-    assert not small, f"targets under 40px tall: {small}"
+        .filter(([, h]) => h < 44)""")
+    assert not small, f"targets under 44px tall: {small}"

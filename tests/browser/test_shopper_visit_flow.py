@@ -1,0 +1,157 @@
+"""A whole visit on a phone, as a shopper does it: start from an assignment, answer every
+touchpoint (with the stopwatch and a photo), reload mid-visit, submit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from shopper.db import connect
+
+from ..support import SHOPPER
+from .conftest import PHONE, assert_fits_phone, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos"
+LEEDS = {"latitude": 53.7980, "longitude": -1.5420, "accuracy": 15}
+
+
+@pytest.fixture
+def shopper_phone(browser, live_server):
+    context = browser.new_context(**PHONE, geolocation=LEEDS, permissions=["geolocation"])
+    page = context.new_page()
+    sign_in(page, live_server, SHOPPER)
+    yield page
+    context.close()
+
+
+def photo_file() -> Path:
+    path = FIXTURES / "hopper.jpg"
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"missing fixture {path}")
+        pytest.skip(f"missing fixture {path}")
+    return path
+
+
+def wait_saved(page):
+    page.wait_for_function(
+        "document.querySelector('[data-save-state]').textContent.startsWith('Saved')")
+
+
+def answer_screen(page):
+    """Answer every question on the current screen the way a thumb would."""
+    for section in page.locator("section.question:not(.moment)").all():
+        if section.locator(".stopwatch").count():
+            section.get_by_role("button", name="Start").click()
+            page.wait_for_timeout(1300)
+            section.get_by_role("button", name="Stop").click()
+        elif section.locator(".segmented").count():
+            section.locator(".segment span").first.click()
+        elif section.locator(".choice").count():
+            section.locator(".choice span").first.click()
+        elif section.locator("input[inputmode=decimal]").count():
+            section.locator("input[inputmode=decimal]").fill("2")
+        elif section.locator("[data-photos]").count():
+            section.locator("input[type=file]:not([capture])").set_input_files(photo_file())
+            section.locator(".thumb img").wait_for()
+        elif section.locator("textarea[name^=q-]").count():
+            section.locator("textarea[name^=q-]").fill("Priya")
+    page.locator(".moment .segment span", has_text="Golden").click()
+    page.get_by_label("Why, in one line").fill("Greeted by name")
+    wait_saved(page)
+
+
+def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
+    page = shopper_phone
+    card = page.locator(".assignment", has_text="Leeds Briggate")
+    card.get_by_role("button", name="Start visit").click()
+    page.wait_for_url("**/touchpoints/1")
+    db = connect(app.config["DATABASE"])
+    visit = next(db.query("SELECT * FROM visits WHERE status = 'draft'"))
+    assert visit["position_status"] == "given" and visit["position_distance_m"] < 100
+
+    names = page.locator(".steps .step").all_inner_texts()
+    count = len(names) - 1  # the last step is "review"
+    assert count == 6
+    for position in range(1, count + 1):
+        assert f"{position}/{count}" in page.locator(".progress").inner_text()
+        answer_screen(page)
+        assert_fits_phone(page)
+        screenshot(page, f"visit-touchpoint-{position}-phone")
+        if position == 2:  # reload mid-visit: everything is still there
+            page.reload()
+            assert page.locator(".moment input[value=golden]").is_checked()
+            assert page.get_by_label("Why, in one line").input_value() == "Greeted by name"
+        page.locator(".step-buttons .button-primary").click()
+        page.wait_for_load_state()
+
+    assert page.url.endswith("/review")
+    assert "Still to do" not in page.inner_text("main")
+    screenshot(page, "visit-review-phone")
+    page.get_by_role("button", name="Submit visit").click()
+    page.wait_for_url("**/field/")
+    assert "sent for review" in page.inner_text("main")
+    sent = page.locator(".list .row", has_text="Leeds Briggate").first
+    assert "waiting for review" in sent.inner_text()
+    assert_fits_phone(page)
+    screenshot(page, "visit-sent-phone")
+
+    visit = next(db.query("SELECT * FROM visits WHERE id = ?", [visit["id"]]))
+    assert visit["status"] == "submitted" and visit["score"] is not None
+    assert db.execute("SELECT COUNT(*) FROM photos WHERE visit_id = ?",
+                      [visit["id"]]).fetchone()[0] >= 1
+    wait = db.execute(
+        """SELECT a.value FROM answers a JOIN questions q ON q.id = a.question_id
+           WHERE a.visit_id = ? AND q.kind = 'duration' AND a.value IS NOT NULL""",
+        [visit["id"]]).fetchall()
+    assert wait and all(int(v[0]) >= 1 for v in wait)
+    db.close()
+
+
+def test_the_stopwatch_keeps_running_through_a_reload(live_server, shopper_phone):
+    page = shopper_phone
+    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit").click()
+    page.wait_for_url("**/touchpoints/1")
+    watch = page.locator(".stopwatch").first
+    watch.get_by_role("button", name="Start").click()
+    page.wait_for_timeout(1200)
+    page.reload()
+    watch = page.locator(".stopwatch").first
+    assert watch.get_by_role("button", name="Stop").is_visible()
+    page.wait_for_timeout(1200)
+    watch.get_by_role("button", name="Stop").click()
+    wait_saved(page)
+    seconds = int(watch.locator("input").input_value())
+    assert seconds >= 2
+    page.reload()
+    assert page.locator(".stopwatch input").first.input_value() == str(seconds)
+
+
+def test_a_photo_too_big_for_the_phone_is_downscaled_before_upload(live_server, shopper_phone,
+                                                                  tmp_path, app):
+    """A 4.5 MB, 4000×3000 camera photo goes up at most 2000 px wide, well under 1 MB."""
+    from PIL import Image
+    big = tmp_path / "camera.jpg"
+    scene = Image.open(photo_file()).convert("RGB").resize((4000, 3000), Image.BICUBIC)
+    grain = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    Image.blend(scene, grain, 0.12).save(big, "JPEG", quality=95)
+    assert big.stat().st_size > 4_000_000
+    page = shopper_phone
+    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit").click()
+    page.wait_for_url("**/touchpoints/1")
+    page.locator(".steps .step", has_text="2").click()
+    page.wait_for_url("**/touchpoints/2")
+    page.locator("#moment input[type=file]:not([capture])").set_input_files(big)
+    page.locator("#moment .thumb img").wait_for()
+    db = connect(app.config["DATABASE"])
+    sent, width, height = db.execute("SELECT upload_bytes, width, height FROM photos").fetchone()
+    assert sent < big.stat().st_size / 2 and sent < 1_000_000, (sent, big.stat().st_size)
+    assert (width, height) == (1600, 1200)
+    db.close()
+    screenshot(page, "visit-photo-phone")
