@@ -96,6 +96,17 @@ def _position(form) -> visits.Position:
     return visits.Position(status, lat, lon, accuracy)
 
 
+@bp.route("/visits/<visit_uuid>")
+@allow("shopper")
+def resume(visit_uuid: str):
+    """Back into a visit where the shopper left it (or its summary once sent)."""
+    visit = own_visit(visit_uuid)
+    if visit["status"] not in visits.EDITABLE:
+        return redirect(url_for("field.review", visit_uuid=visit_uuid))
+    return redirect(url_for("field.touchpoint", visit_uuid=visit_uuid,
+                            position=visit["resume_position"]))
+
+
 @bp.route("/visits/<visit_uuid>/touchpoints/<int:position>", methods=["GET", "POST"])
 @allow("shopper")
 def touchpoint(visit_uuid: str, position: int):
@@ -107,6 +118,8 @@ def touchpoint(visit_uuid: str, position: int):
         abort(404)
     tp = touchpoints[position - 1]
     tp_id = version.touchpoint_ids[tp.key]
+    if visit["status"] in visits.EDITABLE and visit["resume_position"] != position:
+        visits.remember_position(db, visit["id"], position)
     questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
     errors, posted = {}, None
     if request.method == "POST":

@@ -278,3 +278,9 @@ def _freeze_versions_in_use(db):
                     SELECT RAISE(ABORT, 'checklist version has visits: import a new version');
                 END"""
             )
+
+
+@migrations()
+def m002_resume_position(db):
+    """Where the shopper last was in a visit, so that coming back resumes there."""
+    db.execute("ALTER TABLE visits ADD COLUMN resume_position INTEGER NOT NULL DEFAULT 1")

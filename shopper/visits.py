@@ -103,6 +103,10 @@ def record_moment(db: Database, visit_id: int, touchpoint_id: int, moment: str |
     )
 
 
+def remember_position(db: Database, visit_id: int, position: int) -> None:
+    db.execute("UPDATE visits SET resume_position = ? WHERE id = ?", [position, visit_id])
+
+
 def answers_of(db: Database, visit_id: int, version: StoredVersion) -> dict:
     """The visit's answers keyed as the scoring engine wants them: (touchpoint, question)."""
     by_id = {qid: key for key, qid in version.question_ids.items()}

@@ -37,6 +37,7 @@ EXPECTED = {
     "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
     "field.submit": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),  # locked: back to review
     "field.upload_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.delete_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),

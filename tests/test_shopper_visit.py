@@ -129,6 +129,15 @@ def test_starting_twice_gives_one_visit(shopper, db):
                       [assignment_id(db)]).fetchone()[0] == 1
 
 
+def test_coming_back_resumes_at_the_touchpoint_left(shopper, db):
+    start(shopper, db)
+    shopper.get(f"/field/visits/{VISIT_UUID}/touchpoints/4")
+    home = shopper.get("/field/").get_data(as_text=True)
+    assert f'href="/field/visits/{VISIT_UUID}"' in home
+    response = shopper.get(f"/field/visits/{VISIT_UUID}")
+    assert response.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}/touchpoints/4")
+
+
 def test_touchpoint_screen_shows_progress_and_controls(shopper, db):
     start(shopper, db)
     page = shopper.get(f"/field/visits/{VISIT_UUID}/touchpoints/2").get_data(as_text=True)
