@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import access, auth, branch, config, db, errors, field, office, pages, photo_views
+from . import access, api, auth, branch, config, db, errors, field, office, pages, photo_views
 from .config import PROJECT_ROOT
 
 csrf = CSRFProtect()
@@ -25,12 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.config["PHOTO_FOLDER"], exist_ok=True)
 
     db.init_app(app)
-    csrf.init_app(app)
     auth.init_app(app)
-    access.init_app(app)
+    access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
+    csrf.init_app(app)
     errors.init_app(app)
     pages.init_app(app)
-    for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp):
+    for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp, api.bp):
         app.register_blueprint(blueprint)
     from .cli import register_commands
 

@@ -15,7 +15,9 @@ def shopper_assignments(db: Database, shopper_id: int) -> list[dict]:
     return list(db.query(
         """SELECT a.id, a.window_start, a.window_end, a.scenario,
                   b.name AS branch_name, b.code AS branch_code, b.address, b.region,
-                  c.name AS checklist_name,
+                  c.name AS checklist_name, b.latitude, b.longitude,
+                  (SELECT MAX(id) FROM checklist_versions WHERE checklist_id = a.checklist_id)
+                     AS version_id,
                   (SELECT v.uuid FROM visits v WHERE v.assignment_id = a.id
                      AND v.status IN ('draft', 'returned') ORDER BY v.id DESC LIMIT 1)
                      AS draft_uuid
@@ -60,6 +62,17 @@ def assignment_for_shopper(db: Database, user, assignment_id: int) -> dict | Non
     return next(db.query(
         "SELECT * FROM assignments WHERE id = ? AND shopper_id = ? AND status = 'open'",
         [assignment_id, user.id]), None)
+
+
+def version_visible_to(db: Database, user, version_id: int) -> bool:
+    """Head office sees every checklist version; a shopper those of their assignments."""
+    if user.role == "office":
+        return db.execute("SELECT 1 FROM checklist_versions WHERE id = ?",
+                          [version_id]).fetchone() is not None
+    return db.execute(
+        """SELECT 1 FROM checklist_versions v JOIN assignments a
+             ON a.checklist_id = v.checklist_id AND a.shopper_id = ?
+           WHERE v.id = ? LIMIT 1""", [user.id, version_id]).fetchone() is not None
 
 
 def returned_comment(db: Database, visit_id: int) -> str | None:

@@ -284,3 +284,10 @@ def _freeze_versions_in_use(db):
 def m002_resume_position(db):
     """Where the shopper last was in a visit, so that coming back resumes there."""
     db.execute("ALTER TABLE visits ADD COLUMN resume_position INTEGER NOT NULL DEFAULT 1")
+
+
+@migrations()
+def m003_expected_photos(db):
+    """The photos a phone says a visit has ({uuid: {sha256, question_id, ...}}), so that a
+    visit waits, "incomplete", until every one of them has arrived."""
+    db.execute("ALTER TABLE visits ADD COLUMN expected_photos TEXT")

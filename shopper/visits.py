@@ -32,9 +32,10 @@ class Position:
 
 
 def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
-                started_at: str | None = None, position: Position = Position()) -> int:
-    """Create the visit for an assignment, pinned to the checklist's latest version. The
-    same UUID twice gives the same visit."""
+                started_at: str | None = None, position: Position = Position(),
+                version_id: int | None = None) -> int:
+    """Create the visit for an assignment, pinned to the checklist version the phone showed
+    (by default the latest). The same UUID twice gives the same visit."""
     started_at = started_at or now()
     assignment = next(db.query(
         "SELECT a.*, b.latitude AS b_lat, b.longitude AS b_lon FROM assignments a "
@@ -45,7 +46,7 @@ def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
     if position.status == "given" and assignment["b_lat"] is not None:
         distance = round(distance_m(position.latitude, position.longitude,
                                     assignment["b_lat"], assignment["b_lon"]), 1)
-    version_id = latest_version_id(db, assignment["checklist_id"])
+    version_id = version_id or latest_version_id(db, assignment["checklist_id"])
     with db.atomic():
         db.execute(
             """INSERT INTO visits (uuid, assignment_id, shopper_id, branch_id, version_id,
@@ -168,7 +169,7 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
                  "published": ", published_at = :at"}.get(status, "")
         db.execute(f"UPDATE visits SET status = :status, updated_at = :at{extra} WHERE id = :id",
                    {"status": status, "at": at, "id": visit_id})
-        _audit(db, visit_id, actor_id, f"status:{status}", before={"status": before},
+        audit(db, visit_id, actor_id, f"status:{status}", before={"status": before},
                after={"status": status}, comment=comment, at=at)
 
 
@@ -234,12 +235,12 @@ def submit_visit(db: Database, visit: dict, *, actor_id: int, reply: str = "") -
     with db.atomic():
         result = score_and_store(db, visit["id"])
         if visit["status"] == "returned":
-            _audit(db, visit["id"], actor_id, "shopper_replied", comment=reply)
+            audit(db, visit["id"], actor_id, "shopper_replied", comment=reply)
         change_status(db, visit["id"], "submitted", actor_id=actor_id)
     return result
 
 
-def _audit(db: Database, visit_id: int, actor_id: int | None, action: str, *,
+def audit(db: Database, visit_id: int, actor_id: int | None, action: str, *,
            before=None, after=None, comment: str = "", at: str | None = None) -> None:
     db["audit_log"].insert({
         "at": at or now(), "actor_id": actor_id, "action": action, "visit_id": visit_id,

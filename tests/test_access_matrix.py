@@ -43,6 +43,14 @@ EXPECTED = {
     "field.delete_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     # A photo of that visit: its shopper, branch A's manager (published) and head office.
     "photos.show": ("GET", (LOGIN, 200, 200, 404, 200, LOGIN)),
+    # The sync API answers 401 (JSON) rather than redirecting to the sign-in page.
+    "api.openapi": ("GET", (200, 200, 200, 200, 200, 200)),
+    "api.session_info": ("GET", (401, 200, 200, 200, 200, 401)),
+    "api.assignments": ("GET", (401, 200, 403, 403, 403, 401)),
+    "api.checklist_version": ("GET", (401, 200, 403, 403, 200, 401)),
+    "api.get_visit": ("GET", (401, 200, 403, 403, 403, 401)),
+    "api.put_visit": ("PUT", (401, 400, 403, 403, 403, 401)),  # reached: the body is no JSON
+    "api.put_photo": ("PUT", (401, 422, 403, 403, 403, 401)),  # reached: no sha256 given
 }
 
 
@@ -63,6 +71,7 @@ def samples(app, db) -> dict:
                       photo_uuid="5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
                       processed=process_photo(image.getvalue()))
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
+            "version_id": visit["version_id"],
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb"}
 
@@ -106,7 +115,8 @@ def test_route_by_role(app, samples, visitor):
         method, outcomes = EXPECTED[rule.endpoint]
         expected = outcomes[VISITORS.index(visitor)]
         url = rule.build(url_values(samples, rule), append_unknown=False)[1]
-        data = {"csrf_token": csrf_token(client, "/login")} if method == "POST" else None
+        data = {"csrf_token": csrf_token(client, "/login")} if method in ("POST", "PUT") \
+            else None
         response = client.open(url, method=method, data=data)
         if expected == LOGIN:
             ok = response.status_code == 302 and "/login" in response.headers["Location"]

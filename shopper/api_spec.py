@@ -1,0 +1,163 @@
+"""The OpenAPI 3 description of the sync API. tests/test_sync_api.py keeps it equal to the
+routes the app registers, so it cannot drift."""
+
+from __future__ import annotations
+
+UUID = {"type": "string", "format": "uuid"}
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "string", "description": "machine-readable, e.g. already_sent"},
+            "message": {"type": "string", "description": "a sentence for the shopper"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "per-field messages, keyed by the field's path"},
+        },
+    }},
+}
+
+VISIT_STATE = {
+    "type": "object",
+    "required": ["uuid", "status", "photos", "missing_photos"],
+    "properties": {
+        "uuid": UUID,
+        "status": {"type": "string", "enum": ["draft", "incomplete", "submitted", "on_hold",
+                                              "returned", "approved", "published"]},
+        "answers": {"type": "integer", "description": "answers held (given or N/A)"},
+        "photos": {"type": "array", "items": {
+            "type": "object", "required": ["uuid", "sha256"],
+            "properties": {"uuid": UUID, "sha256": SHA256}}},
+        "missing_photos": {"type": "array", "items": UUID,
+                           "description": "listed by the visit but not yet received"},
+        "content_sha256": {"type": ["string", "null"],
+                           "description": "sha256 of the last visit payload accepted"},
+    },
+}
+
+VISIT_PAYLOAD = {
+    "type": "object",
+    "required": ["assignment_id", "version_id", "started_at"],
+    "properties": {
+        "assignment_id": {"type": "integer"},
+        "version_id": {"type": "integer", "description": "the checklist version shown"},
+        "started_at": {"type": "string", "format": "date-time"},
+        "position": {"type": "object", "properties": {
+            "status": {"type": "string",
+                       "enum": ["given", "refused", "unavailable", "not_asked"]},
+            "latitude": {"type": "number"}, "longitude": {"type": "number"},
+            "accuracy_m": {"type": ["number", "null"]}}},
+        "answers": {"type": "array", "items": {
+            "type": "object", "required": ["question_id"],
+            "properties": {
+                "question_id": {"type": "integer"},
+                "value": {"description": "yes/no, 1-5, an option label, a number, seconds "
+                                         "or text; null when not answered"},
+                "na": {"type": "boolean"}, "note": {"type": "string", "maxLength": 2000}}}},
+        "touchpoints": {"type": "array", "items": {
+            "type": "object", "required": ["touchpoint_id"],
+            "properties": {
+                "touchpoint_id": {"type": "integer"},
+                "moment": {"type": ["string", "null"], "enum": ["golden", "dull", None]},
+                "reason": {"type": "string", "maxLength": 200},
+                "note": {"type": "string", "maxLength": 2000}}}},
+        "photos": {"type": "array", "items": {
+            "type": "object", "required": ["uuid", "sha256"],
+            "properties": {
+                "uuid": UUID, "sha256": SHA256,
+                "question_id": {"type": ["integer", "null"]},
+                "touchpoint_id": {"type": ["integer", "null"]},
+                "caption": {"type": "string", "maxLength": 200}}}},
+        "submit": {"type": "boolean",
+                   "description": "send for review once every photo has arrived"},
+        "reply": {"type": "string", "description": "answer to head office's comment"},
+    },
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    words = {400: "bad request", 401: "not signed in (session expired): keep the item and "
+             "sign in again", 403: "not allowed for this role", 404: "not found",
+             409: "conflict: already sent, or different content under the same id",
+             413: "too large", 422: "invalid: see error.fields"}
+    return {str(code): _json(ERROR, words[code]) for code in codes}
+
+
+def _wrapped(name: str, schema: dict) -> dict:
+    return {"type": "object", "required": [name], "properties": {name: schema}}
+
+
+VISIT_PARAM = {"name": "visit_uuid", "in": "path", "required": True, "schema": UUID}
+CSRF = {"name": "X-CSRFToken", "in": "header", "required": True,
+        "schema": {"type": "string"}, "description": "from GET /api/v1/session"}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Mystery Shopper sync API", "version": "1",
+                 "description": "Idempotent sync of visits and photos made offline. "
+                                "Authentication: the app's session cookie."},
+        "paths": {
+            "/api/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI document",
+                                      "content": {"application/json": {}}}}}},
+            "/api/v1/session": {"get": {
+                "summary": "The signed-in user and a CSRF token",
+                "responses": {"200": _json({"type": "object", "required": ["user", "csrf_token"],
+                                            "properties": {"user": {"type": "object"},
+                                                           "csrf_token": {"type": "string"}}},
+                                           "signed in"), **_errors(401)}}},
+            "/api/v1/assignments": {"get": {
+                "summary": "The shopper's open assignments, with the checklist version to use",
+                "responses": {"200": _json(_wrapped("assignments", {"type": "array",
+                                                                    "items": {"type": "object"}}),
+                                           "assignments"), **_errors(401, 403)}}},
+            "/api/v1/checklist-versions/{version_id}": {"get": {
+                "summary": "A checklist version, with question and touchpoint ids",
+                "parameters": [{"name": "version_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": _json(_wrapped("version", {"type": "object"}), "version"),
+                              **_errors(401, 403, 404)}}},
+            "/api/v1/visits/{visit_uuid}": {
+                "get": {
+                    "summary": "What the server holds for a visit",
+                    "parameters": [VISIT_PARAM],
+                    "responses": {"200": _json(_wrapped("visit", VISIT_STATE), "visit"),
+                                  **_errors(401, 403, 404, 422)}},
+                "put": {
+                    "summary": "Create or replace a visit by its UUID (idempotent)",
+                    "parameters": [VISIT_PARAM, CSRF],
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": VISIT_PAYLOAD}}},
+                    "responses": {"200": _json(_wrapped("visit", VISIT_STATE),
+                                               "what the server now holds"),
+                                  **_errors(400, 401, 403, 404, 409, 413, 422)}},
+            },
+            "/api/v1/visits/{visit_uuid}/photos/{photo_uuid}": {"put": {
+                "summary": "Upload a photo the visit lists (idempotent by UUID and sha256)",
+                "parameters": [VISIT_PARAM, CSRF,
+                               {"name": "photo_uuid", "in": "path", "required": True,
+                                "schema": UUID},
+                               {"name": "X-Content-SHA256", "in": "header", "required": True,
+                                "schema": SHA256}],
+                "requestBody": {"required": True, "content": {
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "application/octet-stream": {"schema": {"type": "string",
+                                                            "format": "binary"}}}},
+                "responses": {"200": _json(_wrapped("visit", VISIT_STATE),
+                                           "what the server now holds"),
+                              **_errors(401, 403, 404, 409, 413, 422)}}},
+        },
+        "components": {"schemas": {"Error": ERROR, "VisitState": VISIT_STATE,
+                                   "VisitPayload": VISIT_PAYLOAD}},
+    }

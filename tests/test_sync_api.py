@@ -1,0 +1,268 @@
+"""The sync API: idempotent by UUID and sha256, conflicts refused, incomplete visits wait
+for their photos, every reply says what the server holds, and the document is true."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from shopper.checklist_store import load_version
+
+from .support import OTHER_SHOPPER, SHOPPER, AuthActions
+
+VISIT = "3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f"
+PHOTO = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
+
+
+def jpeg(color="red") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), color).save(out, "JPEG")
+    return out.getvalue()
+
+
+class Api:
+    """A signed-in phone talking to the sync API."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = client.get("/api/v1/session").json["csrf_token"]
+
+    def put(self, uuid, payload, token=True):
+        headers = {"X-CSRFToken": self.token} if token else {}
+        return self.client.put(f"/api/v1/visits/{uuid}", json=payload, headers=headers)
+
+    def photo(self, uuid, photo_uuid, data, sha=None):
+        return self.client.put(f"/api/v1/visits/{uuid}/photos/{photo_uuid}", data=data,
+                               content_type="image/jpeg", headers={
+                                   "X-CSRFToken": self.token,
+                                   "X-Content-SHA256": sha or hashlib.sha256(data).hexdigest()})
+
+
+@pytest.fixture
+def api(client):
+    AuthActions(client).login(SHOPPER)
+    return Api(client)
+
+
+@pytest.fixture
+def assignment(api):
+    return next(a for a in api.client.get("/api/v1/assignments").json["assignments"]
+                if a["branch_code"] == "LDS01")
+
+
+@pytest.fixture
+def version(db, assignment):
+    return load_version(db, assignment["version_id"])
+
+
+def full_payload(assignment, version, photos=(), submit=False) -> dict:
+    """Every question answered so that every standard is met."""
+    answers = []
+    for tp, q in version.checklist.questions():
+        value = {"yes_no": q.expected, "scale": 5, "number": q.target, "duration": q.target,
+                 "text": "Priya", "choice": max(q.options, key=lambda o: o.points).label
+                 if q.options else None}.get(q.kind)
+        if q.kind != "photo":
+            answers.append({"question_id": version.question_ids[(tp.key, q.key)],
+                            "value": value, "na": False, "note": ""})
+    return {"assignment_id": assignment["id"], "version_id": version.id,
+            "started_at": "2026-11-25T09:30:00Z",
+            "position": {"status": "given", "latitude": 53.798, "longitude": -1.542,
+                         "accuracy_m": 10},
+            "answers": answers,
+            "touchpoints": [{"touchpoint_id": version.touchpoint_ids["reception"],
+                             "moment": "golden", "reason": "Greeted by name", "note": ""}],
+            "photos": list(photos), "submit": submit}
+
+
+def receipt(version, data, photo_uuid=PHOTO) -> dict:
+    return {"uuid": photo_uuid, "sha256": hashlib.sha256(data).hexdigest(),
+            "question_id": version.question_ids[("service_desk", "receipt_photo")],
+            "touchpoint_id": None, "caption": "Receipt"}
+
+
+def visit_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM visits WHERE uuid = ?", [VISIT]).fetchone()[0]
+
+
+def test_the_document_describes_exactly_the_registered_api_routes(app, client):
+    document = client.get("/api/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, item in document["paths"].items()
+                  for method in item}
+    registered = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            registered |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == registered
+
+
+def test_the_same_payload_twice_stores_one_visit(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    first, second = api.put(VISIT, payload), api.put(VISIT, payload)
+    assert first.status_code == second.status_code == 200
+    assert first.json == second.json
+    assert first.json["visit"]["status"] == "draft"
+    assert first.json["visit"]["answers"] == len(payload["answers"])
+    assert visit_count(db) == 1
+    visit = next(db.query("SELECT * FROM visits WHERE uuid = ?", [VISIT]))
+    assert visit["position_status"] == "given" and visit["started_at"] == "2026-11-25T09:30:00Z"
+
+
+def test_a_draft_is_replaced_by_the_latest_payload(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    api.put(VISIT, payload)
+    payload["answers"] = payload["answers"][:3]
+    assert api.put(VISIT, payload).json["visit"]["answers"] == 3
+
+
+def test_submitting_without_its_photos_waits_incomplete_then_completes(api, db, assignment,
+                                                                       version):
+    data = jpeg()
+    reply = api.put(VISIT, full_payload(assignment, version, [receipt(version, data)],
+                                        submit=True))
+    assert reply.status_code == 200
+    assert reply.json["visit"]["status"] == "incomplete"
+    assert reply.json["visit"]["missing_photos"] == [PHOTO]
+    assert db.execute("SELECT score FROM visits WHERE uuid = ?", [VISIT]).fetchone()[0] is None
+    photo = api.photo(VISIT, PHOTO, data)
+    assert photo.status_code == 200
+    state = photo.json["visit"]
+    assert state["status"] == "submitted" and state["missing_photos"] == []
+    assert state["photos"] == [{"uuid": PHOTO, "sha256": hashlib.sha256(data).hexdigest()}]
+    assert db.execute("SELECT score FROM visits WHERE uuid = ?", [VISIT]).fetchone()[0] == 100
+
+
+def test_a_photo_repeated_is_a_no_op_and_different_bytes_are_refused(api, db, assignment,
+                                                                     version):
+    data = jpeg()
+    api.put(VISIT, full_payload(assignment, version, [receipt(version, data)]))
+    assert api.photo(VISIT, PHOTO, data).status_code == 200
+    again = api.photo(VISIT, PHOTO, data)
+    assert again.status_code == 200
+    assert db.execute("SELECT COUNT(*) FROM photos WHERE uuid = ?", [PHOTO]).fetchone()[0] == 1
+    other = api.photo(VISIT, PHOTO, jpeg("blue"))
+    assert other.status_code == 409
+    assert other.json["error"]["code"] == "photo_conflict"
+
+
+def test_a_photo_damaged_in_transit_is_refused(api, assignment, version):
+    data = jpeg()
+    api.put(VISIT, full_payload(assignment, version, [receipt(version, data)]))
+    damaged = api.photo(VISIT, PHOTO, data[:-100], sha=hashlib.sha256(data).hexdigest())
+    assert damaged.status_code == 422
+    assert damaged.json["error"]["code"] == "sha256_mismatch"
+
+
+def test_a_photo_the_visit_does_not_list_is_refused(api, assignment, version):
+    api.put(VISIT, full_payload(assignment, version))
+    response = api.photo(VISIT, PHOTO, jpeg())
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "unknown_photo"
+
+
+def test_a_sent_visit_answers_the_same_payload_and_refuses_a_different_one(api, db,
+                                                                           assignment, version):
+    data = jpeg()
+    payload = full_payload(assignment, version, [receipt(version, data)], submit=True)
+    api.put(VISIT, payload)
+    api.photo(VISIT, PHOTO, data)
+    again = api.put(VISIT, payload)
+    assert again.status_code == 200 and again.json["visit"]["status"] == "submitted"
+    changed = dict(payload, answers=payload["answers"][:-1])
+    refused = api.put(VISIT, changed)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "already_sent"
+    assert db.execute("SELECT COUNT(*) FROM answers a JOIN visits v ON v.id = a.visit_id "
+                      "WHERE v.uuid = ? AND a.value IS NOT NULL", [VISIT]).fetchone()[0] == \
+        len(payload["answers"])
+
+
+def test_invalid_answers_are_422_with_fields_and_store_nothing(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    payload["answers"][0]["value"] = "maybe"
+    payload["answers"].append({"question_id": 999999, "value": "yes"})
+    response = api.put(VISIT, payload)
+    assert response.status_code == 422
+    fields = response.json["error"]["fields"]
+    assert fields["answers[0].value"] == "Choose yes or no."
+    assert "not part of this visit" in fields[f"answers[{len(payload['answers']) - 1}]"
+                                              ".question_id"]
+    assert visit_count(db) == 0
+
+
+def test_submitting_with_required_answers_missing_is_422(api, db, assignment, version):
+    payload = full_payload(assignment, version, submit=True)
+    payload["answers"] = payload["answers"][1:]
+    response = api.put(VISIT, payload)
+    assert response.status_code == 422
+    assert "reception.greeted_within_30s" in response.json["error"]["fields"]
+    assert "service_desk.receipt_photo" in response.json["error"]["fields"]
+    assert db.execute("SELECT status FROM visits WHERE uuid = ?", [VISIT]).fetchone() is None
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"assignment_id": "x"}'])
+def test_malformed_bodies_are_clear_4xx(api, body):
+    response = api.client.put(f"/api/v1/visits/{VISIT}", data=body,
+                              content_type="application/json",
+                              headers={"X-CSRFToken": api.token})
+    assert response.status_code in (400, 422)
+    assert response.json["error"]["message"]
+
+
+def test_not_a_uuid_is_422(api, assignment, version):
+    response = api.put("not-a-uuid", full_payload(assignment, version))
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid_uuid"
+
+
+def test_an_expired_session_is_401_json_and_the_phone_keeps_its_item(client):
+    response = client.put(f"/api/v1/visits/{VISIT}", json={})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_a_missing_csrf_token_is_refused(api, assignment, version):
+    response = api.put(VISIT, full_payload(assignment, version), token=False)
+    assert response.status_code == 400
+    assert "expired" in response.json["error"]["message"]
+
+
+def test_another_shoppers_visit_is_not_found(app, api, assignment, version):
+    api.put(VISIT, full_payload(assignment, version))
+    other = app.test_client()
+    AuthActions(other).login(OTHER_SHOPPER)
+    other_api = Api(other)
+    assert other.get(f"/api/v1/visits/{VISIT}").status_code == 404
+    assert other_api.put(VISIT, full_payload(assignment, version)).status_code == 422
+    assert other_api.photo(VISIT, PHOTO, jpeg()).status_code == 404
+
+
+def test_a_too_large_photo_is_413(instance, seeded_database, assignment, version):
+    import shutil
+
+    from .conftest import make_app
+    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    small = make_app(instance, MAX_CONTENT_LENGTH=10_000)
+    client = small.test_client()
+    AuthActions(client).login(SHOPPER)
+    api = Api(client)
+    data = jpeg() + b"\0" * 20_000
+    api.put(VISIT, full_payload(assignment, version, [receipt(version, data)]))
+    response = api.photo(VISIT, PHOTO, data)
+    assert response.status_code == 413
+    assert response.json["error"]["message"] == "That upload is too large."
+
+
+def test_the_checklist_version_for_offline_use(api, version):
+    body = api.client.get(f"/api/v1/checklist-versions/{version.id}").json["version"]
+    assert [t["key"] for t in body["touchpoints"]] == [
+        "reception", "parking", "phone", "service_desk", "delivery", "follow_up"]
+    first = body["touchpoints"][0]["questions"][0]
+    assert first["id"] == version.question_ids[("reception", first["key"])]
+    assert {"text", "standard", "guidance", "kind", "na_allowed", "required"} <= first.keys()
