@@ -6,11 +6,20 @@ import os
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from . import access, api, auth, branch, config, db, errors, field, office, pages, photo_views
 from .config import PROJECT_ROOT
 
 csrf = CSRFProtect()
+
+
+class BoundedInt(IntegerConverter):
+    """Ids in URLs fit SQLite's integers: a longer number is "not found", never a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.converters["int"] = BoundedInt
     os.makedirs(app.instance_path, exist_ok=True)
     config.load(app, test_config)
     os.makedirs(app.config["PHOTO_FOLDER"], exist_ok=True)

@@ -15,6 +15,7 @@ from .checklist_format import Checklist, Question
 from .scoring import Answer
 
 NA = "na"
+KEEP = object()  # a field that was rejected: keep what was saved before
 MAX_NOTE = 2000
 MAX_REASON = 200
 MAX_CAPTION = 200
@@ -131,9 +132,9 @@ class TouchpointEntry:
     reported per field (so a rejected answer never costs the others)."""
 
     answers: dict  # question id -> (Answer | None, note, or None to keep the saved note)
-    moment: str | None = None
-    reason: str = ""
-    note: str = ""
+    moment: object = None  # "golden", "dull", None, or KEEP when rejected
+    reason: object = ""
+    note: object = ""
     captions: dict = None  # photo uuid -> caption
     errors: dict = None  # form field name -> message
 
@@ -160,6 +161,7 @@ def parse_touchpoint_form(questions: list[tuple[int, Question]], form) -> Touchp
     moment = form.get("moment", "") or None
     if moment not in (None, "golden", "dull"):
         entry.errors["moment"] = "Choose golden, dull or neither."
+        entry.moment = KEEP
     else:
         entry.moment = moment
     for name, limit, what, attr in (("reason", MAX_REASON, "reason", "reason"),
@@ -168,10 +170,11 @@ def parse_touchpoint_form(questions: list[tuple[int, Question]], form) -> Touchp
             setattr(entry, attr, check_length(form.get(name, ""), limit, what))
         except AnswerError as err:
             entry.errors[name] = str(err)
-    known = {qid for qid, _ in questions}
+            setattr(entry, attr, KEEP)
+    known = {str(qid) for qid, _ in questions}
     for name in form:
         match = _QUESTION_FIELD.fullmatch(name)
-        if match and int(match[1]) not in known:
+        if match and match[1] not in known:
             entry.errors[name] = "That question is not part of this visit's checklist."
         if name.startswith("caption-"):
             try:

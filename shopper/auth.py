@@ -110,5 +110,17 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def tag_user(response):
+    """Name the signed-in user on every page, so the service worker files cached pages
+    per user and never shows one user's pages to another."""
+    if request.endpoint == "static":
+        return response
+    response.headers["X-Shopper-User"] = str(current_user.id) if (
+        current_user and current_user.is_authenticated) else ""
+    response.vary.add("Cookie")
+    return response
+
+
 def init_app(app):
     login_manager.init_app(app)
+    app.after_request(tag_user)

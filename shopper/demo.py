@@ -69,7 +69,8 @@ def seed(db: Database, password_method: str, today: date | None = None) -> str:
         _branches(db)
         users = _accounts(db, password_method)
         checklist = load_checklist_file(DEFAULT_CHECKLIST)
-        import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
+        if not db.execute("SELECT 1 FROM checklists WHERE slug = ?", [checklist.slug]).fetchone():
+            import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
         checklist_id = db.execute("SELECT id FROM checklists WHERE slug = ?",
                                   [checklist.slug]).fetchone()[0]
         created = _history(db, users, checklist_id, today)

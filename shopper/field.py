@@ -4,7 +4,10 @@ autosave, the stopwatch and in-browser photo downscaling on top."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import re
 import uuid as uuidlib
 
 from flask import (
@@ -63,6 +66,8 @@ def home():
 @bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
 @allow("shopper")
 def start(assignment_id: int):
+    """Start the assignment's visit; starting again (a double tap, a second tab) opens the
+    one visit the assignment has."""
     db = get_db()
     if reports.assignment_for_shopper(db, current_user, assignment_id) is None:
         abort(404)
@@ -71,16 +76,12 @@ def start(assignment_id: int):
         position = _position(request.form)
     except ValueError:
         abort(400)
-    draft = next((a["draft_uuid"] for a in reports.shopper_assignments(db, current_user.id)
-                  if a["id"] == assignment_id and a["draft_uuid"]), None)
-    if draft is None:
-        try:
+    if reports.visit_for_assignment(db, assignment_id) is None:
+        with contextlib.suppress(visits.VisitError):  # started in parallel: open that one
             visits.start_visit(db, uuid=visit_uuid, assignment_id=assignment_id,
                                shopper_id=current_user.id, position=position)
-        except visits.VisitError:
-            abort(409)
-        draft = visit_uuid
-    return redirect(url_for("field.touchpoint", visit_uuid=draft, position=1), 303)
+    existing = reports.visit_for_assignment(db, assignment_id)
+    return redirect(url_for("field.resume", visit_uuid=existing), 303)
 
 
 def _position(form) -> visits.Position:
@@ -90,10 +91,18 @@ def _position(form) -> visits.Position:
     if status != "given":
         return visits.Position(status)
     lat, lon = float(form["latitude"]), float(form["longitude"])
-    accuracy = float(form.get("accuracy") or 0) or None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("position out of range")
-    return visits.Position(status, lat, lon, accuracy)
+    return visits.Position(status, lat, lon, accuracy_m(form.get("accuracy")))
+
+
+def accuracy_m(value) -> float | None:
+    """The phone's stated accuracy in metres, or None when it is missing or nonsense."""
+    try:
+        accuracy = float(value)
+    except (TypeError, ValueError):
+        return None
+    return accuracy if math.isfinite(accuracy) and 0 <= accuracy < 1e7 else None
 
 
 @bp.route("/visits/<visit_uuid>")
@@ -144,8 +153,7 @@ def touchpoint(visit_uuid: str, position: int):
         position=position, questions=questions, errors=errors, tp_state=tp_state,
         stray_errors=[m for f, m in errors.items() if f not in _fields_on_screen(questions)],
         values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
-        photos=[p for p in reports.visit_photos(db, visit["id"])
-                if p["touchpoint_id"] == tp_id or p["question_id"] in dict(questions)],
+        photos=reports.visit_photos(db, visit["id"]),
         locked=visit["status"] not in visits.EDITABLE,
     ), (422 if errors else 200)
 
@@ -211,9 +219,46 @@ def _next_url(visit_uuid: str, position: int, count: int) -> str:
         position = max(1, position - 1)
     elif go == "next":
         position += 1
-    elif go.isdigit() and 1 <= int(go) <= count:
+    elif re.fullmatch(r"[1-9][0-9]{0,2}", go) and int(go) <= count:
         position = int(go)
     return url_for("field.touchpoint", visit_uuid=visit_uuid, position=position)
+
+
+SHELL_VISIT = {"uuid": "00000000-0000-0000-0000-000000000000", "branch_name": "",
+               "status": "draft", "started_at": "", "submitted_at": None}
+
+
+def _shell_version(version_id: int):
+    db = get_db()
+    if not reports.version_visible_to(db, current_user, version_id):
+        abort(404)
+    return load_version(db, version_id)
+
+
+@bp.route("/shell/<int:version_id>/<int:position>")
+@allow("shopper")
+def shell(version_id: int, position: int):
+    """A touchpoint screen with no visit in it: the phone caches one per screen of each
+    assigned checklist version and fills it from its own store, with or without signal."""
+    version = _shell_version(version_id)
+    touchpoints = version.checklist.touchpoints
+    if not 1 <= position <= len(touchpoints):
+        abort(404)
+    tp = touchpoints[position - 1]
+    questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
+    return render_template(
+        "field/touchpoint.html", visit=SHELL_VISIT, version=version, tp=tp,
+        tp_id=version.touchpoint_ids[tp.key], position=position, questions=questions,
+        errors={}, stray_errors=[], tp_state={"moment": None, "moment_reason": "", "note": ""},
+        values={qid: {"value": None, "na": False, "note": ""} for qid, _ in questions},
+        photos=[], locked=False, shell=True)
+
+
+@bp.route("/shell/<int:version_id>/review")
+@allow("shopper")
+def shell_review(version_id: int):
+    """The review screen the phone fills from its own store."""
+    return render_template("field/local_review.html", version=_shell_version(version_id))
 
 
 @bp.route("/visits/<visit_uuid>/photos", methods=["POST"])
@@ -226,31 +271,38 @@ def upload_photo(visit_uuid: str):
     version = load_version(db, visit["version_id"])
     upload = request.files.get("photo")
     try:
-        photo_uuid = str(uuidlib.UUID(request.form.get("uuid", "")))
+        photo_uuid = _photo_uuid(request.form.get("uuid", ""))
         question_id, touchpoint_id = _photo_target(version, request.form)
         caption = check_length(request.form.get("caption", ""), MAX_CAPTION, "caption")
         if upload is None:
             raise PhotoError("empty", "No photo was attached.")
         photo = _store_photo(db, visit, upload.read(), photo_uuid, question_id,
                              touchpoint_id, caption)
-    except (PhotoError, AnswerError, ValueError, visits.VisitError) as err:
-        code = getattr(err, "code", "invalid")
-        message = getattr(err, "message", None) or str(err) or "That photo id is not valid."
-        return jsonify(error={"code": code, "message": message}), 422
+    except PhotoError as err:
+        return jsonify(error={"code": err.code, "message": err.message}), 422
+    except (AnswerError, visits.VisitError) as err:
+        return jsonify(error={"code": "invalid", "message": str(err)}), 422
     return jsonify(photo=photo_json(photo)), 201
+
+
+def _photo_uuid(value: str) -> str:
+    try:
+        return str(uuidlib.UUID(value))
+    except ValueError:
+        raise AnswerError("This photo has no valid id: please add it again.") from None
 
 
 def _photo_target(version, form) -> tuple[int | None, int | None]:
     """The question or touchpoint a photo belongs to; either must be in the visit's version."""
+    by_text = {str(qid): qid for qid in version.question_ids.values()}
     if form.get("question_id"):
-        qid = int(form["question_id"])
-        if qid not in version.question_ids.values():
-            raise ValueError("That question is not part of this visit's checklist.")
-        return qid, None
-    tp_id = int(form.get("touchpoint_id") or 0)
-    if tp_id not in version.touchpoint_ids.values():
-        raise ValueError("That touchpoint is not part of this visit's checklist.")
-    return None, tp_id
+        if form["question_id"] not in by_text:
+            raise AnswerError("That question is not part of this visit's checklist.")
+        return by_text[form["question_id"]], None
+    touchpoints = {str(tp): tp for tp in version.touchpoint_ids.values()}
+    if form.get("touchpoint_id") not in touchpoints:
+        raise AnswerError("That touchpoint is not part of this visit's checklist.")
+    return None, touchpoints[form["touchpoint_id"]]
 
 
 def photo_json(photo: dict) -> dict:
@@ -286,13 +338,10 @@ def review(visit_uuid: str):
     db = get_db()
     visit = own_visit(visit_uuid)
     version = load_version(db, visit["version_id"])
-    answers = reports.visit_answers(db, visit["id"])
     return render_template(
         "field/review.html", visit=visit, version=version,
         missing=visits.missing_for_submission(db, visit),
-        answered={tp.key: sum(1 for q in tp.questions
-                              if version.question_ids[(tp.key, q.key)] in answers)
-                  for tp in version.checklist.touchpoints},
+        answered=visits.answered_by_touchpoint(db, visit["id"], version),
         photo_count=len(reports.visit_photos(db, visit["id"])),
         returned_comment=reports.returned_comment(db, visit["id"]),
         locked=visit["status"] not in visits.EDITABLE,

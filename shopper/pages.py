@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
 from .access import PUBLIC, allow
@@ -26,6 +28,31 @@ def index():
 def healthz():
     get_db().execute("SELECT 1").fetchone()
     return {"status": "ok"}
+
+
+@bp.route("/sw.js")
+@allow(PUBLIC)
+def service_worker():
+    """The service worker, at the site's root so that it controls every page."""
+    assets = current_app.extensions["static_assets"]
+    response = make_response(render_template("pwa/sw.js", version=assets["version"],
+                                             assets=assets["urls"]))
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def static_assets(app) -> dict:
+    """Every static file's URL, and one version for them all (a hash of their contents):
+    a new release gets a new service worker cache."""
+    folder = Path(app.static_folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return {"version": digest.hexdigest()[:16],
+            "urls": [f"/static/{p.relative_to(folder).as_posix()}" for p in files]}
 
 
 def score_band(score) -> str:
@@ -65,6 +92,7 @@ STATUS_LABELS = {
 
 
 def init_app(app):
+    app.extensions["static_assets"] = static_assets(app)
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.filters["band"] = score_band

@@ -33,7 +33,8 @@ THUMB_QUALITY = 75
 # Pillow has no "MPO" opener: multi-picture files come through the JPEG one.
 _OPENERS = ("JPEG", "PNG", "WEBP", "HEIF")
 _DRAFTABLE = {"JPEG", "MPO"}
-_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+# RuntimeError: pillow_heif's "security limit exceeded" on a damaged HEIC.
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, RuntimeError)
 _ORIENTATION = 0x0112
 _TRANSPOSITIONS = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -224,7 +225,11 @@ def _unidentified(data: bytes) -> PhotoError:
     Image.init()
     prefix = data[:16]
     for name, (_factory, accept) in Image.OPEN.items():
-        if accept is not None and accept(prefix):
+        try:
+            recognised = accept is not None and accept(prefix)
+        except _DECODE_ERRORS:  # some checks need more bytes than a cut-short upload has
+            recognised = False
+        if recognised:
             return _refusal("damaged") if name in ACCEPTED_FORMATS else _unsupported(name)
     return _refusal("not_an_image")
 

@@ -75,6 +75,12 @@ def version_visible_to(db: Database, user, version_id: int) -> bool:
            WHERE v.id = ? LIMIT 1""", [user.id, version_id]).fetchone() is not None
 
 
+def visit_for_assignment(db: Database, assignment_id: int) -> str | None:
+    """The UUID of the assignment's one visit, if it has been started."""
+    row = db.execute("SELECT uuid FROM visits WHERE assignment_id = ?", [assignment_id]).fetchone()
+    return row[0] if row else None
+
+
 def returned_comment(db: Database, visit_id: int) -> str | None:
     row = db.execute("SELECT comment FROM audit_log WHERE visit_id = ? AND action = "
                      "'status:returned' ORDER BY id DESC LIMIT 1", [visit_id]).fetchone()

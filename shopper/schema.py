@@ -291,3 +291,10 @@ def m003_expected_photos(db):
     """The photos a phone says a visit has ({uuid: {sha256, question_id, ...}}), so that a
     visit waits, "incomplete", until every one of them has arrived."""
     db.execute("ALTER TABLE visits ADD COLUMN expected_photos TEXT")
+
+
+@migrations()
+def m004_one_visit_per_assignment(db):
+    """An assignment is one visit: a double tap or a second phone must not make another."""
+    db.execute("CREATE UNIQUE INDEX visits_one_per_assignment ON visits (assignment_id) "
+               "WHERE assignment_id IS NOT NULL")

@@ -380,5 +380,32 @@ def shopper_visit_state(db: Database, shopper_id: int, visit_uuid: str) -> dict:
     visit = _visit(db, parse_uuid(visit_uuid))
     if visit is None or visit["shopper_id"] != shopper_id:
         raise SyncError(404, "not_found", "No such visit.")
-    return visit_state(db, visit["uuid"])
+    return {**visit_state(db, visit["uuid"]), "payload": visit_payload(db, visit)}
+
+
+def visit_payload(db: Database, visit: dict) -> dict:
+    """The visit as a phone would send it: lets a phone take over a visit begun elsewhere
+    (or without the offline scripts) without dropping what it did not see."""
+    answers = [{"question_id": r["question_id"],
+                "value": None if r["value"] is None else json.loads(r["value"]),
+                "na": bool(r["na"]), "note": r["note"]}
+               for r in db.query("SELECT * FROM answers WHERE visit_id = ? AND "
+                                 "(value IS NOT NULL OR na = 1 OR note != '') ORDER BY question_id",
+                                 [visit["id"]])]
+    moments = [{"touchpoint_id": r["touchpoint_id"], "moment": r["moment"],
+                "reason": r["moment_reason"], "note": r["note"]}
+               for r in db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ?",
+                                 [visit["id"]])]
+    photos = [{"uuid": r["uuid"], "sha256": r["sha256"], "question_id": r["question_id"],
+               "touchpoint_id": r["touchpoint_id"], "caption": r["caption"]}
+              for r in db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id",
+                                [visit["id"]])]
+    position = {"status": visit["position_status"]}
+    if visit["position_status"] == "given":
+        position.update(latitude=visit["latitude"], longitude=visit["longitude"],
+                        accuracy_m=visit["position_accuracy_m"])
+    return {"assignment_id": visit["assignment_id"], "version_id": visit["version_id"],
+            "started_at": visit["started_at"], "position": position, "answers": answers,
+            "touchpoints": moments, "photos": photos,
+            "submit": visit["status"] not in EDITABLE, "reply": ""}
 

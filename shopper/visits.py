@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from . import photo_store
-from .answers import missing_items
+from .answers import KEEP, missing_items
 from .checklist_store import StoredVersion, latest_version_id, load_version
 from .db import Database, now
 from .geo import distance_m
@@ -58,6 +58,8 @@ def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
              position.longitude, position.accuracy_m, distance],
         )
         row = db.execute("SELECT id, shopper_id FROM visits WHERE uuid = ?", [uuid]).fetchone()
+    if row is None:
+        raise VisitError("this assignment already has a visit")
     if row[1] != shopper_id:
         raise VisitError("that visit id is taken")
     return row[0]
@@ -90,8 +92,18 @@ def record_answers(db: Database, visit_id: int,
 
 
 def record_moment(db: Database, visit_id: int, touchpoint_id: int, moment: str | None,
-                  reason: str = "", note: str = "") -> None:
+                  reason: str | None = "", note: str | None = "") -> None:
+    """Store a touchpoint's golden/dull moment, its reason and note; KEEP for any of them
+    leaves what was saved before (a rejected field never wipes a good one)."""
     visit = _visit(db, visit_id)
+    if KEEP in (moment, reason, note):
+        saved = next(db.query("SELECT moment, moment_reason, note FROM visit_touchpoints "
+                              "WHERE visit_id = ? AND touchpoint_id = ?",
+                              [visit_id, touchpoint_id]), {"moment": None,
+                                                           "moment_reason": "", "note": ""})
+        moment = saved["moment"] if moment is KEEP else moment
+        reason = saved["moment_reason"] if reason is KEEP else reason
+        note = saved["note"] if note is KEEP else note
     db.execute(
         """INSERT INTO visit_touchpoints (visit_id, touchpoint_id, touchpoint_key, branch_id,
                visit_date, moment, moment_reason, note, weight, updated_at)
@@ -102,6 +114,16 @@ def record_moment(db: Database, visit_id: int, touchpoint_id: int, moment: str |
         [visit_id, visit["branch_id"], visit["visit_date"], moment, reason, note, now(),
          touchpoint_id],
     )
+
+
+def answered_by_touchpoint(db: Database, visit_id: int, version: StoredVersion) -> dict:
+    """How many questions of each touchpoint have an answer (given, or N/A)."""
+    answered = {r[0] for r in db.execute(
+        "SELECT question_id FROM answers WHERE visit_id = ? AND (value IS NOT NULL OR na = 1)",
+        [visit_id])}
+    return {tp.key: sum(1 for q in tp.questions
+                        if version.question_ids[(tp.key, q.key)] in answered)
+            for tp in version.checklist.touchpoints}
 
 
 def remember_position(db: Database, visit_id: int, position: int) -> None:
@@ -187,16 +209,21 @@ def add_photo(db: Database, folder: str, *, visit_id: int, photo_uuid: str,
     display = photo_store.write(folder, processed.display, "")
     thumb = photo_store.write(folder, processed.thumbnail, "-t")
     try:
-        db.execute(
+        inserted = db.execute(
             """INSERT INTO photos (uuid, visit_id, question_id, touchpoint_id, caption, sha256,
                    upload_bytes, stored_name, thumb_name, width, height, display_bytes,
-                   process_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   process_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (uuid) DO NOTHING""",
             [photo_uuid, visit_id, question_id, touchpoint_id, caption, processed.sha256,
              processed.upload_bytes, display, thumb, processed.width, processed.height,
-             len(processed.display), processed.process_ms, now()])
-    except Exception:
+             len(processed.display), processed.process_ms, now()]).rowcount
+    except BaseException:
         photo_store.remove(folder, display, thumb)
         raise
+    if not inserted:  # a parallel retry stored it first
+        photo_store.remove(folder, display, thumb)
+        return add_photo(db, folder, visit_id=visit_id, photo_uuid=photo_uuid,
+                         processed=processed)
     return photo_by_uuid(db, photo_uuid)
 
 

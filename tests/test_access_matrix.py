@@ -26,6 +26,7 @@ EXPECTED = {
     "static": ("GET", (200, 200, 200, 200, 200, 200)),
     "pages.index": ("GET", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "pages.healthz": ("GET", (200, 200, 200, 200, 200, 200)),
+    "pages.service_worker": ("GET", (200, 200, 200, 200, 200, 200)),
     "auth.login": ("GET", (200, 302, 302, 302, 302, 200)),
     "auth.logout": ("POST", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "field.home": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
@@ -38,6 +39,8 @@ EXPECTED = {
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
+    "field.shell": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.shell_review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.submit": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),  # locked: back to review
     "field.upload_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.delete_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),

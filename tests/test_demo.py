@@ -76,3 +76,13 @@ def test_stored_scores_are_the_engines(db):
             "SELECT touchpoint_key, score FROM visit_touchpoints WHERE visit_id = ?",
             [visit["id"]]).fetchall())
         assert stored == {tp.key: tp.score for tp in result.touchpoints}
+
+
+def test_loading_again_keeps_head_offices_checklist_changes(db, tmp_path):
+    from shopper.checklist_format import parse_checklist
+    from shopper.checklist_store import import_checklist
+    text = demo.DEFAULT_CHECKLIST.read_text().replace("within 30 seconds", "within 20 seconds")
+    import_checklist(db, parse_checklist(text), text)
+    versions = db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0]
+    demo.seed(db, FAST_HASH)
+    assert db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0] == versions

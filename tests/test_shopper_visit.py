@@ -105,7 +105,7 @@ def test_starting_a_visit_records_when_and_where(shopper, db):
     response = start(shopper, db, position_status="given", latitude="53.7980",
                      longitude="-1.5420", accuracy="12")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}/touchpoints/1")
+    assert response.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}")
     visit = visit_row(db)
     assert visit["status"] == "draft" and visit["started_at"]
     assert visit["position_status"] == "given"
@@ -124,7 +124,7 @@ def test_refusing_the_position_is_recorded_and_never_blocks(shopper, db):
 def test_starting_twice_gives_one_visit(shopper, db):
     start(shopper, db)
     again = start(shopper, db, uuid="1e4b0a3c-0000-4000-8000-000000000000")
-    assert again.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}/touchpoints/1")
+    assert again.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}")
     assert db.execute("SELECT COUNT(*) FROM visits WHERE assignment_id = ?",
                       [assignment_id(db)]).fetchone()[0] == 1
 
@@ -380,3 +380,107 @@ def test_stored_answer_values_are_json(db, shopper):
     post_touchpoint(shopper, 3, {f"q-{rings}": "2"})
     raw = db.execute("SELECT value FROM answers WHERE question_id = ?", [rings]).fetchone()[0]
     assert json.loads(raw) == 2
+
+
+def test_starting_a_sent_assignment_again_opens_the_sent_visit(shopper, db):
+    start(shopper, db)
+    complete(shopper, db)
+    token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
+    shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token})
+    again = start(shopper, db, uuid="1e4b0a3c-0000-4000-8000-000000000000")
+    assert again.headers["Location"].endswith(f"/field/visits/{VISIT_UUID}")
+    assert db.execute("SELECT COUNT(*) FROM visits WHERE assignment_id = ?",
+                      [assignment_id(db)]).fetchone()[0] == 1
+
+
+def test_a_rejected_moment_reason_or_note_keeps_what_was_saved(shopper, db):
+    start(shopper, db)
+    post_touchpoint(shopper, 1, {"moment": "golden", "reason": "Greeted by name",
+                                 "tp-note": "Lovely staff"})
+    for bad in ({"moment": "shiny"}, {"reason": "x" * 201}, {"tp-note": "x" * 2001}):
+        form = {"moment": "golden", "reason": "Greeted by name", "tp-note": "Lovely staff", **bad}
+        assert post_touchpoint(shopper, 1, form).status_code == 422
+    row = next(db.query("SELECT moment, moment_reason, note FROM visit_touchpoints "
+                        "WHERE visit_id = ? AND touchpoint_key = 'reception'",
+                        [visit_row(db)["id"]]))
+    assert row == {"moment": "golden", "moment_reason": "Greeted by name",
+                   "note": "Lovely staff"}
+
+
+@pytest.mark.parametrize("form", [{"go": "²"}, {"go": "9" * 5000}, {"q-" + "1" * 5000: "yes"}])
+def test_odd_form_fields_never_cause_a_500(shopper, db, form):
+    start(shopper, db)
+    response = post_touchpoint(shopper, 1, form)
+    assert response.status_code in (303, 422)
+
+
+def test_a_huge_id_in_a_url_is_not_found(shopper, db):
+    token = csrf_token(shopper, "/field/")
+    response = shopper.post("/field/assignments/99999999999999999999999/start",
+                            data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_nonsense_position_accuracy_is_not_stored(shopper, db):
+    start(shopper, db, position_status="given", latitude="53.798", longitude="-1.542",
+          accuracy="inf")
+    assert visit_row(db)["position_accuracy_m"] is None
+    assert visit_row(db)["position_distance_m"] is not None
+
+
+@pytest.mark.parametrize("data", [b"h", b"hi", b"abc"])
+def test_a_few_bytes_are_not_a_photo(shopper, db, data):
+    start(shopper, db)
+    response = upload(shopper, version_of(db), "parking", "car_park_photo", data)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "not_an_image"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"uuid": ""}, "This photo has no valid id"),
+    ({"question_id": "1.5"}, "not part of this visit's checklist"),
+    ({"question_id": "9" * 5000}, "not part of this visit's checklist"),
+])
+def test_photo_refusals_are_sentences(shopper, db, fields, message):
+    start(shopper, db)
+    token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/touchpoints/1")
+    form = {"csrf_token": token, "uuid": "7d0f5e38-7a4c-4f3a-8d8e-1f2a3b4c5d6e",
+            "question_id": str(qid(version_of(db), "parking", "car_park_photo")),
+            "photo": (io.BytesIO(jpeg_bytes()), "a.jpg"), **fields}
+    response = shopper.post(f"/field/visits/{VISIT_UUID}/photos", headers=JSON, data=form)
+    assert response.status_code == 422
+    assert message in response.json["error"]["message"]
+
+
+def test_the_same_photo_sent_in_parallel_is_stored_once(app, db):
+    import threading
+    clients = [app.test_client() for _ in range(4)]
+    for c in clients:
+        AuthActions(c).login(SHOPPER)
+    start(clients[0], db)
+    version = version_of(db)
+    data = jpeg_bytes()
+    statuses = []
+    barrier = threading.Barrier(len(clients))
+
+    def send(c):
+        barrier.wait()
+        statuses.append(upload(c, version, "parking", "car_park_photo", data).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 4
+    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 1
+    files = list(Path(app.config["PHOTO_FOLDER"]).rglob("*.jpg"))
+    assert len(files) == 2  # one display copy and one thumbnail: no orphans
+
+
+def test_review_counts_answers_not_rows(shopper, db):
+    start(shopper, db)
+    complete(shopper, db)
+    page = shopper.get(f"/field/visits/{VISIT_UUID}/review").get_data(as_text=True)
+    counts = re.findall(r"(\d+)/(\d+) answered", page)
+    assert counts and all(int(a) == int(b) for a, b in counts)

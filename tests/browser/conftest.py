@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,41 @@ def browser():
         browser.close()
 
 
+class LiveServer:
+    """The app served by a thread on 127.0.0.1; it can be stopped and started again on the
+    same port, to take the network away for real."""
+
+    def __init__(self, app):
+        self.app, self.port, self.server, self.thread = app, 0, None, None
+
+    def start(self) -> LiveServer:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 @pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+def server(app):
+    running = LiveServer(app).start()
+    yield running
+    if running.thread.is_alive():
+        running.stop()
+
+
+@pytest.fixture
+def live_server(server):
+    return server.url
 
 
 @pytest.fixture
@@ -57,6 +85,14 @@ def desktop(browser):
     context = browser.new_context(**DESKTOP)
     yield context.new_page()
     context.close()
+
+
+def eventually(check, timeout: float = 30, every: float = 0.25):
+    """Wait until check() is true (for what happens in the background, like the outbox)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(every)
 
 
 def screenshot(page, name: str) -> Path:

@@ -1,16 +1,18 @@
 """A whole visit on a phone, as a shopper does it: start from an assignment, answer every
-touchpoint (with the stopwatch and a photo), reload mid-visit, submit."""
+touchpoint (with the stopwatch and a photo), reload mid-visit, submit. The phone keeps the
+visit first and its outbox sends it; the server then holds it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from shopper.db import connect
 
 from ..support import SHOPPER
-from .conftest import PHONE, assert_fits_phone, screenshot, sign_in
+from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +36,19 @@ def photo_file() -> Path:
 def wait_saved(page):
     page.wait_for_function(
         "document.querySelector('[data-save-state]').textContent.startsWith('Saved')")
+
+
+def wait_all_sent(page, timeout=30000):
+    """Wait for the outbox to say so (check the server itself for what was sent)."""
+    page.wait_for_function(
+        "document.querySelector('[data-outbox-status]')?.textContent === 'All sent'",
+        timeout=timeout)
+
+
+def start_leeds(page):
+    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit").click()
+    page.wait_for_url("**/field/shell/*/1#*")
 
 
 def answer_screen(page):
@@ -61,12 +76,8 @@ def answer_screen(page):
 
 def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
     page = shopper_phone
-    card = page.locator(".assignment", has_text="Leeds Briggate")
-    card.get_by_role("button", name="Start visit").click()
-    page.wait_for_url("**/touchpoints/1")
-    db = connect(app.config["DATABASE"])
-    visit = next(db.query("SELECT * FROM visits WHERE status = 'draft'"))
-    assert visit["position_status"] == "given" and visit["position_distance_m"] < 100
+    start_leeds(page)
+    uuid = page.url.split("#")[1]
 
     names = page.locator(".steps .step").all_inner_texts()
     count = len(names) - 1  # the last step is "review"
@@ -78,24 +89,32 @@ def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
         screenshot(page, f"visit-touchpoint-{position}-phone")
         if position == 2:  # reload mid-visit: everything is still there
             page.reload()
-            assert page.locator(".moment input[value=golden]").is_checked()
-            assert page.get_by_label("Why, in one line").input_value() == "Greeted by name"
+            expect(page.locator(".moment input[value=golden]")).to_be_checked()
+            expect(page.get_by_label("Why, in one line")).to_have_value("Greeted by name")
         page.locator(".step-buttons .button-primary").click()
-        page.wait_for_load_state()
+        page.wait_for_url(f"**/shell/*/{position + 1}#*" if position < count
+                          else "**/shell/*/review#*")
 
-    assert page.url.endswith("/review")
-    assert "Still to do" not in page.inner_text("main")
+    assert "/review#" in page.url
+    page.get_by_role("button", name="Submit visit").wait_for()
+    assert page.locator("[data-missing]").is_hidden()
     screenshot(page, "visit-review-phone")
     page.get_by_role("button", name="Submit visit").click()
     page.wait_for_url("**/field/")
-    assert "sent for review" in page.inner_text("main")
+    assert "sent for review as soon as there is signal" in page.inner_text("main")
+    db = connect(app.config["DATABASE"])
+    eventually(lambda: db.execute("SELECT status FROM visits WHERE uuid = ?",
+                                  [uuid]).fetchone() == ("submitted",))
+    wait_all_sent(page)
+    page.reload()
     sent = page.locator(".list .row", has_text="Leeds Briggate").first
     assert "waiting for review" in sent.inner_text()
     assert_fits_phone(page)
     screenshot(page, "visit-sent-phone")
 
-    visit = next(db.query("SELECT * FROM visits WHERE id = ?", [visit["id"]]))
+    visit = next(db.query("SELECT * FROM visits WHERE uuid = ?", [uuid]))
     assert visit["status"] == "submitted" and visit["score"] is not None
+    assert visit["position_status"] == "given" and visit["position_distance_m"] < 100
     assert db.execute("SELECT COUNT(*) FROM photos WHERE visit_id = ?",
                       [visit["id"]]).fetchone()[0] >= 1
     wait = db.execute(
@@ -108,22 +127,20 @@ def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
 
 def test_the_stopwatch_keeps_running_through_a_reload(live_server, shopper_phone):
     page = shopper_phone
-    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
-        "button", name="Start visit").click()
-    page.wait_for_url("**/touchpoints/1")
+    start_leeds(page)
     watch = page.locator(".stopwatch").first
     watch.get_by_role("button", name="Start").click()
     page.wait_for_timeout(1200)
     page.reload()
     watch = page.locator(".stopwatch").first
-    assert watch.get_by_role("button", name="Stop").is_visible()
+    watch.get_by_role("button", name="Stop").wait_for()  # still running after the reload
     page.wait_for_timeout(1200)
     watch.get_by_role("button", name="Stop").click()
     wait_saved(page)
     seconds = int(watch.locator("input").input_value())
     assert seconds >= 2
     page.reload()
-    assert page.locator(".stopwatch input").first.input_value() == str(seconds)
+    expect(page.locator(".stopwatch input").first).to_have_value(str(seconds))
 
 
 def test_a_photo_too_big_for_the_phone_is_downscaled_before_upload(live_server, shopper_phone,
@@ -136,14 +153,13 @@ def test_a_photo_too_big_for_the_phone_is_downscaled_before_upload(live_server, 
     Image.blend(scene, grain, 0.12).save(big, "JPEG", quality=95)
     assert big.stat().st_size > 4_000_000
     page = shopper_phone
-    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
-        "button", name="Start visit").click()
-    page.wait_for_url("**/touchpoints/1")
+    start_leeds(page)
     page.locator(".steps .step", has_text="2").click()
-    page.wait_for_url("**/touchpoints/2")
+    page.wait_for_url("**/shell/*/2#*")
     page.locator("#moment input[type=file]:not([capture])").set_input_files(big)
     page.locator("#moment .thumb img").wait_for()
     db = connect(app.config["DATABASE"])
+    eventually(lambda: db.execute("SELECT COUNT(*) FROM photos").fetchone() == (1,))
     sent, width, height = db.execute("SELECT upload_bytes, width, height FROM photos").fetchone()
     assert sent < big.stat().st_size / 2 and sent < 1_000_000, (sent, big.stat().st_size)
     assert (width, height) == (1600, 1200)
