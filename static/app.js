@@ -32,6 +32,11 @@ function show(state) {
     el.textContent = text;
     el.dataset.kind = kind;
     el.hidden = false;
+    if (state.state === "signin") {
+      const link = Object.assign(document.createElement("a"), {
+        href: `/login?next=${encodeURIComponent(location.pathname)}`, textContent: "Sign in" });
+      el.append(" ", link);
+    }
   }
 }
 

@@ -166,3 +166,21 @@ def test_signing_out_with_unsent_items_asks_and_keeps_them_for_their_owner(app, 
     eventually(lambda: visits_in(app, uuid)[0] == (1, "draft"), timeout=60)
     assert page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
         "link", name="Continue visit").is_visible()
+
+
+def test_unsent_items_older_than_three_days_are_a_plain_warning(app, server, context):
+    page = ready_for_offline(context, server.url)
+    context.route("**/api/v1/visits/**", lambda route: route.fulfill(status=503, body="busy"))
+    page.evaluate("""async () => {
+        const store = await import('/static/store.js');
+        const owner = Number(document.querySelector('meta[name=user-id]').content);
+        const fourDaysAgo = Date.now() - 4 * 24 * 60 * 60 * 1000;
+        await store.putVisit({uuid: '11111111-2222-4333-8444-555555555555', owner,
+            assignmentId: 1, versionId: 1, branchName: 'Leeds Briggate',
+            startedAt: '2026-11-20T09:00:00Z', answers: {}, moments: {}, photoMeta: {},
+            submit: false, changedAt: fourDaysAgo, sentAt: 0});
+    }""")
+    page.reload()
+    warning = page.locator("[data-storage-warning]")
+    warning.wait_for()
+    assert "not been sent for over three days" in warning.inner_text()
