@@ -56,7 +56,8 @@ def create_user_command(email, name, role, branches, password):
 @with_appcontext
 def demo_command():
     """Load the demo data set (safe to run again: nothing is duplicated)."""
-    summary = demo.seed(get_db(), current_app.config["PASSWORD_HASH_METHOD"])
+    summary = demo.seed(get_db(), current_app.config["PASSWORD_HASH_METHOD"],
+                        current_app.config["PHOTO_FOLDER"])
     click.echo(summary)
 
 

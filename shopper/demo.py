@@ -4,17 +4,28 @@ running it again changes nothing (every visit has a fixed UUID)."""
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw
 
 from . import accounts
 from .checklist_format import Question, load_checklist_file
 from .checklist_store import import_checklist, load_version
 from .config import PROJECT_ROOT
 from .db import Database
+from .photos import process_photo
 from .scoring import Answer
-from .visits import change_status, record_answers, record_moment, score_and_store, start_visit
+from .visits import (
+    add_photo,
+    change_status,
+    record_answers,
+    record_moment,
+    score_and_store,
+    start_visit,
+)
 
 DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
 PASSWORD = "demo-password"
@@ -62,7 +73,7 @@ DULL = ["Nobody looked up for a long time", "Felt like I was interrupting",
 MONTHS_OF_HISTORY = 7
 
 
-def seed(db: Database, password_method: str, today: date | None = None) -> str:
+def seed(db: Database, password_method: str, photo_folder: str, today: date | None = None) -> str:
     """Load the demo data and return a summary that names the accounts."""
     today = today or date.today()
     with db.atomic():
@@ -73,7 +84,7 @@ def seed(db: Database, password_method: str, today: date | None = None) -> str:
             import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
         checklist_id = db.execute("SELECT id FROM checklists WHERE slug = ?",
                                   [checklist.slug]).fetchone()[0]
-        created = _history(db, users, checklist_id, today)
+        created = _history(db, users, checklist_id, today, photo_folder)
         _open_assignments(db, users, checklist_id, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
              "Demo data already loaded: nothing changed.",
@@ -102,7 +113,7 @@ def _accounts(db: Database, method: str) -> dict[str, int]:
     return ids
 
 
-def _history(db, users, checklist_id, today) -> int:
+def _history(db, users, checklist_id, today, photo_folder) -> int:
     """Visits every two to four weeks per branch. Each branch's schedule and each visit's
     answers come from their own seeded generator, so a re-run skips exactly what exists."""
     shoppers = [users["shopper@demo.test"], users["jo.shopper@demo.test"]]
@@ -124,6 +135,7 @@ def _history(db, users, checklist_id, today) -> int:
                     * (1 - age / (MONTHS_OF_HISTORY * 30))
                 _visit(db, random.Random(visit_uuid), visit_uuid, branch_ids[code], shopper, office, checklist_id,
                        day, quality + trend, weak, published=age > 12)
+                _photos(db, photo_folder, visit_uuid, code, day)
                 created += 1
             day += timedelta(days=schedule.randint(16, 26))
     return created
@@ -170,6 +182,51 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         review = (ended + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         change_status(db, visit_id, "approved", actor_id=office, at=review)
         change_status(db, visit_id, "published", actor_id=office, at=review)
+
+
+def _photos(db, folder, visit_uuid, code, day) -> None:
+    """A receipt for every visit (the proof the checklist asks for) and, now and then, the
+    car park: drawn here, then through the same pipeline as a shopper's photo."""
+    visit = next(db.query("SELECT id, version_id FROM visits WHERE uuid = ?", [visit_uuid]))
+    version = load_version(db, visit["version_id"])
+    shots = [("service_desk", "receipt_photo", "Receipt", _receipt_image(code, day))]
+    if day.toordinal() % 3 == 0:
+        shots.append(("parking", "car_park_photo", "Car park from the entrance",
+                      _car_park_image(day.toordinal())))
+    for tp, key, caption, image in shots:
+        add_photo(db, folder, visit_id=visit["id"],
+                  photo_uuid=str(uuid.uuid5(NAMESPACE, f"{visit_uuid}-{key}")),
+                  processed=process_photo(image), question_id=version.question_ids[(tp, key)],
+                  caption=caption)
+
+
+def _receipt_image(code: str, day: date) -> bytes:
+    image = Image.new("RGB", (480, 720), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    lines = ["HARBOUR & CO", f"Branch {code}", day.strftime("%d %b %Y"), "",
+             "Account enquiry       0.00", "Card replacement      5.00", "",
+             "TOTAL                 5.00", "", "Thank you for visiting"]
+    for i, line in enumerate(lines):
+        draw.text((40, 40 + i * 44), line, fill=(40, 40, 40), font_size=26)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _car_park_image(seed: int) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new("RGB", (800, 600), (120, 124, 128))
+    draw = ImageDraw.Draw(image)
+    for i in range(6):
+        x = 40 + i * 125
+        draw.line([(x, 300), (x, 560)], fill=(235, 235, 235), width=6)
+        if rng.random() < 0.6:
+            colour = tuple(rng.randint(30, 220) for _ in range(3))
+            draw.rounded_rectangle([x + 15, 340, x + 105, 520], radius=18, fill=colour)
+    draw.rectangle([0, 0, 800, 260], fill=(170, 200, 230))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def _answer(rng: random.Random, q: Question, p: float):

@@ -6,6 +6,8 @@ user may not see, and the views turn that into a 404.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from .db import Database
 
 
@@ -177,6 +179,36 @@ def touchpoint_averages(db: Database, branch_id: int, start: str, end: str) -> l
            GROUP BY vt.touchpoint_key ORDER BY position""",
         [branch_id, start, end],
     ))
+
+
+def monthly_scores(db: Database, branch_id: int, months: int, today: date) -> list[dict]:
+    """The branch's average published score for each of the last `months` calendar months
+    (None for a month without visits), oldest first."""
+    firsts = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts.reverse()
+    averages = dict(db.execute(
+        """SELECT substr(visit_date, 1, 7), AVG(score) FROM visits
+           WHERE branch_id = ? AND status = 'published' AND visit_date >= ?
+           GROUP BY 1""", [branch_id, firsts[0].isoformat()]).fetchall())
+    return [{"month": f, "score": None if averages.get(f.isoformat()[:7]) is None
+             else round(averages[f.isoformat()[:7]], 1)} for f in firsts]
+
+
+def touchpoint_changes(db: Database, branch_id: int, today: date, days: int = 90) -> list[dict]:
+    """Each touchpoint's average over the last `days`, and its change from the `days` before."""
+    end, mid = today, today - timedelta(days=days)
+    start = mid - timedelta(days=days)
+    before = {r["key"]: r["score"] for r in touchpoint_averages(
+        db, branch_id, start.isoformat(), (mid - timedelta(days=1)).isoformat())}
+    rows = touchpoint_averages(db, branch_id, mid.isoformat(), end.isoformat())
+    for row in rows:
+        previous = before.get(row["key"])
+        row["change"] = None if previous is None else round(row["score"] - previous, 1)
+    return rows
 
 
 def visits_by_status(db: Database) -> dict[str, int]:

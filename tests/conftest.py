@@ -24,7 +24,7 @@ def seeded_database(tmp_path_factory):
     instance = tmp_path_factory.mktemp("seed")
     app = make_app(instance)
     db = connect(app.config["DATABASE"])
-    demo.seed(db, FAST_HASH)
+    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
     accounts.create_user(db, email=MANAGER_B, name="Bea Manager", role="manager",
                          password=PASSWORD, method=FAST_HASH, branch_codes=("MAN01",))
     gone = accounts.create_user(db, email=DEACTIVATED, name="Gone Away", role="shopper",
@@ -32,7 +32,7 @@ def seeded_database(tmp_path_factory):
     db.execute("UPDATE users SET active = 0 WHERE id = ?", [gone])
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    return app.config["DATABASE"]
+    return instance
 
 
 @pytest.fixture
@@ -42,9 +42,15 @@ def instance(tmp_path):
     return path
 
 
+def copy_seed(seed, instance) -> None:
+    """The seeded database and its photo files, into a test's own instance folder."""
+    shutil.copy(seed / "shopper.sqlite3", instance / "shopper.sqlite3")
+    shutil.copytree(seed / "photos", instance / "photos", dirs_exist_ok=True)
+
+
 @pytest.fixture
 def app(instance, seeded_database):
-    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    copy_seed(seeded_database, instance)
     return make_app(instance)
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 from shopper.access import policy
 from shopper.db import connect
 from shopper.photos import process_photo
+from shopper.scorecards import record_action
 from shopper.visits import add_photo
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
@@ -34,6 +35,12 @@ EXPECTED = {
     # Branch A (LDS01): its own manager and head office only; manager B gets "not found".
     "branch.branch": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     "office.home": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    # A published visit of branch A with a failed standard, and an action on it.
+    "branch.scorecard": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
+    "branch.export": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
+    "branch.acknowledge": ("POST", (LOGIN, 403, 303, 404, 403, LOGIN)),
+    "branch.record_action": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: empty form
+    "branch.action_done": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: no note
     # The shopper's own assignment and (published, so locked) visit at branch A.
     "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
@@ -62,8 +69,18 @@ def samples(app, db) -> dict:
     branch_a = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
     visit = next(db.query(
         """SELECT v.* FROM visits v JOIN users u ON u.id = v.shopper_id
-           WHERE v.branch_id = ? AND v.status = 'published' AND u.email = ? LIMIT 1""",
+           WHERE v.branch_id = ? AND v.status = 'published' AND u.email = ?
+             AND EXISTS (SELECT 1 FROM answers a WHERE a.visit_id = v.id
+                         AND a.outcome = 'not_met')
+           ORDER BY v.id LIMIT 1""",
         [branch_a, SHOPPER]))
+    failed = db.execute("SELECT question_id FROM answers WHERE visit_id = ? AND "
+                        "outcome = 'not_met' ORDER BY question_id", [visit["id"]]).fetchone()[0]
+    manager = db.execute("SELECT id FROM users WHERE email = ?", [MANAGER_A]).fetchone()[0]
+    record_action(db, visit, failed, {"description": "Greet within 30 s", "owner": "Ana",
+                                      "due_date": "2099-01-01"}, manager)
+    action = db.execute("SELECT id FROM branch_actions WHERE visit_id = ?",
+                        [visit["id"]]).fetchone()[0]
     assignment = db.execute(
         """SELECT a.id FROM assignments a JOIN users u ON u.id = a.shopper_id
            WHERE a.branch_id = ? AND a.status = 'open' AND u.email = ?""",
@@ -74,7 +91,7 @@ def samples(app, db) -> dict:
                       photo_uuid="5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
                       processed=process_photo(image.getvalue()))
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
-            "version_id": visit["version_id"],
+            "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb"}
 

@@ -10,7 +10,7 @@ from shopper.db import connect
 
 
 def test_backup_copies_database_and_photos_while_writes_run(app, tmp_path):
-    photo = Path(app.config["PHOTO_FOLDER"]) / "ab" / "photo.jpg"
+    photo = Path(app.config["PHOTO_FOLDER"]) / "zz" / "photo.jpg"
     photo.parent.mkdir(parents=True)
     photo.write_bytes(b"\xff\xd8 not really a jpeg")
     db = connect(app.config["DATABASE"])
@@ -34,12 +34,13 @@ def test_backup_copies_database_and_photos_while_writes_run(app, tmp_path):
         stop.set()
         thread.join()
     assert result.exit_code == 0, result.output
-    assert "1 photo file(s)" in result.output
+    files = [p for p in Path(app.config["PHOTO_FOLDER"]).rglob("*") if p.is_file()]
+    assert f"{len(files)} photo file(s)" in result.output
     copy = sqlite3.connect(tmp_path / "backup" / "shopper.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy.execute("SELECT COUNT(*) FROM visits").fetchone()[0] == acknowledged
     copy.close()
-    assert (tmp_path / "backup" / "photos" / "ab" / "photo.jpg").read_bytes() == \
+    assert (tmp_path / "backup" / "photos" / "zz" / "photo.jpg").read_bytes() == \
         photo.read_bytes()
     db.close()
 

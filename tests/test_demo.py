@@ -14,16 +14,17 @@ from shopper.visits import answers_of
 from .support import FAST_HASH
 
 TABLES = ("users", "branches", "manager_branches", "checklists", "checklist_versions",
-          "questions", "assignments", "visits", "answers", "visit_touchpoints", "audit_log")
+          "questions", "assignments", "visits", "answers", "visit_touchpoints", "audit_log",
+          "photos")
 
 
 def table_counts(db):
     return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
-def test_loading_twice_changes_nothing(db):
+def test_loading_twice_changes_nothing(app, db):
     before = table_counts(db)
-    summary = demo.seed(db, FAST_HASH)
+    summary = demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
     assert "nothing changed" in summary
     assert table_counts(db) == before
 
@@ -78,11 +79,22 @@ def test_stored_scores_are_the_engines(db):
         assert stored == {tp.key: tp.score for tp in result.touchpoints}
 
 
-def test_loading_again_keeps_head_offices_checklist_changes(db, tmp_path):
+def test_loading_again_keeps_head_offices_checklist_changes(app, db):
     from shopper.checklist_format import parse_checklist
     from shopper.checklist_store import import_checklist
     text = demo.DEFAULT_CHECKLIST.read_text().replace("within 30 seconds", "within 20 seconds")
     import_checklist(db, parse_checklist(text), text)
     versions = db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0]
-    demo.seed(db, FAST_HASH)
+    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
     assert db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0] == versions
+
+
+def test_every_demo_visit_has_its_receipt_on_disk(app, db):
+    from pathlib import Path
+    missing = db.execute("""SELECT COUNT(*) FROM visits v WHERE NOT EXISTS (
+        SELECT 1 FROM photos p JOIN questions q ON q.id = p.question_id
+        WHERE p.visit_id = v.id AND q.key = 'receipt_photo')""").fetchone()[0]
+    assert missing == 0
+    for name, thumb in db.execute("SELECT stored_name, thumb_name FROM photos LIMIT 20"):
+        assert (Path(app.config["PHOTO_FOLDER"]) / name).exists()
+        assert (Path(app.config["PHOTO_FOLDER"]) / thumb).exists()

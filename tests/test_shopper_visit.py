@@ -41,6 +41,15 @@ def start(client, db, **fields):
                        data={"csrf_token": token, "uuid": VISIT_UUID, **fields})
 
 
+def visit_photo_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM photos p JOIN visits v ON v.id = p.visit_id "
+                      "WHERE v.uuid = ?", [VISIT_UUID]).fetchone()[0]
+
+
+def photo_files(app) -> int:
+    return sum(1 for _ in Path(app.config["PHOTO_FOLDER"]).rglob("*.jpg"))
+
+
 def visit_row(db):
     return next(db.query("SELECT * FROM visits WHERE uuid = ?", [VISIT_UUID]))
 
@@ -242,7 +251,7 @@ def test_a_repeated_photo_is_stored_once_and_different_bytes_are_refused(shopper
     again = upload(shopper, version, "parking", "car_park_photo", data)
     assert first.status_code == again.status_code == 201
     assert first.json["photo"]["sha256"] == again.json["photo"]["sha256"]
-    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 1
+    assert visit_photo_count(db) == 1
     other = upload(shopper, version, "parking", "car_park_photo", jpeg_bytes(color=(0, 0, 255)))
     assert other.status_code == 422
     assert "different photo" in other.json["error"]["message"]
@@ -254,14 +263,12 @@ def test_a_file_that_is_not_a_photo_is_refused_clearly(shopper, db):
                       b"<!doctype html><html><body>not a photo</body></html>")
     assert response.status_code == 422
     assert response.json["error"]["code"] == "not_an_image"
-    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
+    assert visit_photo_count(db) == 0
 
 
 def test_an_oversized_upload_is_413_and_saved_answers_stay(instance, seeded_database):
-    import shutil
-
-    from .conftest import make_app
-    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    from .conftest import copy_seed, make_app
+    copy_seed(seeded_database, instance)
     app = make_app(instance, MAX_CONTENT_LENGTH=200_000)
     client = app.test_client()
     AuthActions(client).login(SHOPPER)
@@ -286,18 +293,19 @@ def test_a_photo_sent_with_the_plain_form_is_kept(shopper, db):
     response = post_touchpoint(shopper, 2, {field: (io.BytesIO(jpeg_bytes()), "car.jpg"),
                                             "go": "next"})
     assert response.status_code == 303
-    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 1
+    assert visit_photo_count(db) == 1
 
 
 def test_removing_a_photo(app, shopper, db):
     start(shopper, db)
+    files_before = photo_files(app)
     photo = upload(shopper, version_of(db), "parking", "car_park_photo").json["photo"]
     token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/touchpoints/2")
     assert shopper.post(photo["delete_url"], data={"csrf_token": token},
                         headers=JSON).status_code == 200
-    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
+    assert visit_photo_count(db) == 0
     assert shopper.get(photo["thumb_url"]).status_code == 404
-    assert not any(Path(app.config["PHOTO_FOLDER"]).rglob("*.jpg"))
+    assert photo_files(app) == files_before
 
 
 def test_review_lists_what_is_missing_and_blocks_submission(shopper, db):
@@ -460,6 +468,7 @@ def test_the_same_photo_sent_in_parallel_is_stored_once(app, db):
     start(clients[0], db)
     version = version_of(db)
     data = jpeg_bytes()
+    files_before = photo_files(app)
     statuses = []
     barrier = threading.Barrier(len(clients))
 
@@ -473,9 +482,8 @@ def test_the_same_photo_sent_in_parallel_is_stored_once(app, db):
     for t in threads:
         t.join()
     assert statuses == [201] * 4
-    assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 1
-    files = list(Path(app.config["PHOTO_FOLDER"]).rglob("*.jpg"))
-    assert len(files) == 2  # one display copy and one thumbnail: no orphans
+    assert visit_photo_count(db) == 1
+    assert photo_files(app) == files_before + 2  # a display copy and a thumbnail: no orphans
 
 
 def test_review_counts_answers_not_rows(shopper, db):

@@ -244,10 +244,8 @@ def test_another_shoppers_visit_is_not_found(app, api, assignment, version):
 
 
 def test_a_too_large_photo_is_413(instance, seeded_database, assignment, version):
-    import shutil
-
-    from .conftest import make_app
-    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    from .conftest import copy_seed, make_app
+    copy_seed(seeded_database, instance)
     small = make_app(instance, MAX_CONTENT_LENGTH=10_000)
     client = small.test_client()
     AuthActions(client).login(SHOPPER)

@@ -5,7 +5,6 @@ the phone retries."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import threading
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from shopper.checklist_store import load_version
 from shopper.db import connect
 
+from .conftest import copy_seed
 from .live_server import Phone, ServerProcess
 from .support import FAST_HASH, SHOPPER
 from .test_sync_api import PHOTO, VISIT, full_payload, jpeg, receipt
@@ -22,7 +22,7 @@ from .test_sync_api import PHOTO, VISIT, full_payload, jpeg, receipt
 def server_instance(tmp_path, seeded_database):
     instance = tmp_path / "instance"
     instance.mkdir()
-    shutil.copy(seeded_database, instance / "shopper.sqlite3")
+    copy_seed(seeded_database, instance)
     (instance / "config.py").write_text(f"PASSWORD_HASH_METHOD = {FAST_HASH!r}\n")
     return instance
 

@@ -154,13 +154,16 @@ def test_a_photo_too_big_for_the_phone_is_downscaled_before_upload(live_server, 
     assert big.stat().st_size > 4_000_000
     page = shopper_phone
     start_leeds(page)
+    uuid = page.url.split("#")[1]
     page.locator(".steps .step", has_text="2").click()
     page.wait_for_url("**/shell/*/2#*")
     page.locator("#moment input[type=file]:not([capture])").set_input_files(big)
     page.locator("#moment .thumb img").wait_for()
     db = connect(app.config["DATABASE"])
-    eventually(lambda: db.execute("SELECT COUNT(*) FROM photos").fetchone() == (1,))
-    sent, width, height = db.execute("SELECT upload_bytes, width, height FROM photos").fetchone()
+    mine = "FROM photos p JOIN visits v ON v.id = p.visit_id WHERE v.uuid = ?"
+    eventually(lambda: db.execute(f"SELECT COUNT(*) {mine}", [uuid]).fetchone() == (1,))
+    sent, width, height = db.execute(f"SELECT upload_bytes, width, height {mine}",
+                                     [uuid]).fetchone()
     assert sent < big.stat().st_size / 2 and sent < 1_000_000, (sent, big.stat().st_size)
     assert (width, height) == (1600, 1200)
     db.close()

@@ -11,7 +11,7 @@ from .conftest import assert_fits_phone, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 HOMES = [(SHOPPER, "/field/", "My assignments"),
-         (MANAGER_A, "/branch/", "My branches"),
+         (MANAGER_A, "/branch/", "Leeds Briggate"),
          (OFFICE, "/office/", "Overview")]
 
 
