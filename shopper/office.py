@@ -22,6 +22,7 @@ def home():
     return render_template(
         "office/home.html",
         counts=reports.visits_by_status(db),
+        follow_up=reports.follow_up_counts(db, end),
         league=reports.league_table(db, start.isoformat(), end.isoformat()),
         start=start, end=end,
     )

@@ -211,6 +211,19 @@ def touchpoint_changes(db: Database, branch_id: int, today: date, days: int = 90
     return rows
 
 
+def follow_up_counts(db: Database, today: date) -> dict[str, int]:
+    """How branches are acting on their scorecards: published visits not yet acknowledged,
+    actions open, and actions past their due date."""
+    return {
+        "unacknowledged": db.execute("SELECT COUNT(*) FROM visits WHERE status = 'published' "
+                                     "AND acknowledged_at IS NULL").fetchone()[0],
+        "open_actions": db.execute("SELECT COUNT(*) FROM branch_actions WHERE status = 'open'"
+                                   ).fetchone()[0],
+        "overdue_actions": db.execute("SELECT COUNT(*) FROM branch_actions WHERE status = "
+                                      "'open' AND due_date < ?", [today.isoformat()]).fetchone()[0],
+    }
+
+
 def visits_by_status(db: Database) -> dict[str, int]:
     return {row["status"]: row["n"] for row in db.query(
         "SELECT status, COUNT(*) AS n FROM visits GROUP BY status")}

@@ -222,3 +222,21 @@ def test_a_manager_of_several_branches_sees_a_card_with_a_trend_for_each(app, db
     assert page.count('class="card-link"') == 2
     assert "Leeds Briggate" in page and "York Coney Street" in page
     assert page.count('class="sparkline"') == 2
+
+
+def test_head_office_sees_how_branches_follow_up(app, db):
+    visit = published(db)[0]
+    question = failed_question(db, visit)
+    before = signed_in(app, OFFICE).get("/office/").get_data(as_text=True)
+    unacknowledged = db.execute("SELECT COUNT(*) FROM visits WHERE status = 'published' AND "
+                                "acknowledged_at IS NULL").fetchone()[0]
+    assert f"<dd>{unacknowledged}</dd>" in before
+    manager = signed_in(app, MANAGER_A)
+    token = csrf_token(manager, f"/branch/visits/{visit['uuid']}")
+    manager.post(f"/branch/visits/{visit['uuid']}/acknowledge", data={"csrf_token": token})
+    manager.post(f"/branch/visits/{visit['uuid']}/actions/{question}", data={
+        "csrf_token": token, "description": "x", "owner": "y",
+        "due_date": date.today().isoformat()})
+    after = signed_in(app, OFFICE).get("/office/").get_data(as_text=True)
+    assert f"<dd>{unacknowledged - 1}</dd>" in after
+    assert re.search(r"Branch actions open</dt><dd>1", after)
