@@ -23,6 +23,10 @@ class StoredVersion:
     touchpoint_ids: dict[str, int]
     question_ids: dict[tuple[str, str], int]
 
+    def questions_by_id(self) -> dict:
+        """Question id -> Question, for answers that arrive by id."""
+        return {self.question_ids[(tp.key, q.key)]: q for tp, q in self.checklist.questions()}
+
 
 def import_checklist(db: Database, checklist: Checklist, source: str,
                      created_by: int | None = None) -> tuple[int, int, bool]:

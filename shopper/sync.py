@@ -91,8 +91,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
     parsed = VisitPayload(assignment["id"], version.id, _timestamp(payload, errors),
                           _position(payload.get("position"), errors),
                           submit=payload.get("submit") is True, digest=canonical_digest(payload))
-    questions = {qid: q for key, qid in version.question_ids.items()
-                 for tp, q in version.checklist.questions() if (tp.key, q.key) == key}
+    questions = version.questions_by_id()
     for i, item in enumerate(_list(payload, "answers", errors)):
         _answer(item, f"answers[{i}]", questions, parsed, errors)
     touchpoint_ids = set(version.touchpoint_ids.values())

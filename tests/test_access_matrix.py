@@ -35,6 +35,10 @@ EXPECTED = {
     # Branch A (LDS01): its own manager and head office only; manager B gets "not found".
     "branch.branch": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     "office.home": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.review_queue": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.review_visit": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    # The sample visit is published already: head office is told it is not in review.
+    "office.review_action": ("POST", (LOGIN, 403, 403, 403, 422, LOGIN)),
     # A published visit of branch A with a failed standard, and an action on it.
     "branch.scorecard": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     "branch.export": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
@@ -93,7 +97,7 @@ def samples(app, db) -> dict:
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
-            "size": "thumb"}
+            "size": "thumb", "action": "publish"}
 
 
 def url_values(samples, rule) -> dict:
