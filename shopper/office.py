@@ -5,29 +5,147 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import reports, review, scorecards
+from . import charts, comparisons, exports, reports, review, scorecards
 from .access import allow
 from .db import get_db
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 
+DEFAULT_DAYS = 90
+
+
+def _scope() -> comparisons.Scope:
+    """The comparison asked for in the query string; the last 90 days by default."""
+    args = request.args
+    try:
+        end = date.fromisoformat(args["end"]) if args.get("end") else date.today()
+        start = (date.fromisoformat(args["start"]) if args.get("start")
+                 else end - timedelta(days=DEFAULT_DAYS - 1))
+        checklist = int(args["checklist"]) if args.get("checklist") else None
+    except ValueError:
+        abort(400, "Dates look like 2026-11-25, and the checklist is chosen from the list.")
+    if start > end:
+        abort(400, "The start date is after the end date.")
+    if (end - start).days > 3660:
+        abort(400, "Choose a period of ten years or less.")
+    return comparisons.Scope(start, end, args.get("region") or None, checklist)
+
+
+def _filters(scope: comparisons.Scope) -> dict:
+    db = get_db()
+    return {"scope": scope, "regions": reports.regions(db),
+            "checklists": list(db.query("SELECT id, name FROM checklists ORDER BY name"))}
+
+
 @bp.route("/")
 @allow("office")
 def home():
     db = get_db()
-    end = date.today()
-    start = end - timedelta(days=90)
+    scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
     return render_template(
         "office/home.html",
         counts=reports.visits_by_status(db),
-        follow_up=reports.follow_up_counts(db, end),
-        league=reports.league_table(db, start.isoformat(), end.isoformat()),
-        start=start, end=end,
+        follow_up=reports.follow_up_counts(db, scope.end),
+        league=comparisons.league_table(db, scope), **_filters(scope),
     )
+
+
+@bp.route("/league")
+@allow("office")
+def league():
+    scope = _scope()
+    sort = request.args.get("sort", "rank")
+    descending = request.args.get("order") == "desc"
+    return render_template("office/league.html", sort=sort, descending=descending,
+                           league=comparisons.league_table(get_db(), scope, sort, descending),
+                           **_filters(scope))
+
+
+@bp.route("/heatmap")
+@allow("office")
+def heatmap():
+    scope = _scope()
+    return render_template("office/heatmap.html", heat=comparisons.heat_map(get_db(), scope),
+                           **_filters(scope))
+
+
+@bp.route("/visits")
+@allow("office")
+def visits():
+    """The published visits behind a heat-map cell or a league-table row."""
+    scope = _scope()
+    db = get_db()
+    branch_id = request.args.get("branch", "")
+    branch = None
+    if branch_id:
+        branch = reports.branch_for_user(db, current_user,
+                                         int(branch_id) if branch_id.isdecimal() else -1)
+        if branch is None:
+            abort(404)
+    touchpoint = request.args.get("touchpoint") or None
+    return render_template(
+        "office/visits.html", branch=branch, touchpoint=touchpoint,
+        touchpoint_name=comparisons.touchpoint_names(db).get(touchpoint or "", touchpoint),
+        visits=comparisons.touchpoint_visits(db, scope, branch and branch["id"], touchpoint),
+        **_filters(scope))
+
+
+@bp.route("/trends")
+@allow("office")
+def trends():
+    scope = _scope()
+    db = get_db()
+    trend = comparisons.monthly_trend(db, scope)
+    lines = {"Network": charts.sparkline([trend["network"].get(m) for m in trend["months"]],
+                                         480, 80)}
+    for region, values in trend["regions"].items():
+        lines[region] = charts.sparkline([values.get(m) for m in trend["months"]], 480, 80)
+    return render_template("office/trends.html", trend=trend, lines=lines,
+                           names=comparisons.touchpoint_names(db), **_filters(scope))
+
+
+@bp.route("/consistency")
+@allow("office")
+def consistency():
+    scope = _scope()
+    return render_template("office/consistency.html",
+                           spread=comparisons.consistency(get_db(), scope), **_filters(scope))
+
+
+@bp.route("/standards")
+@allow("office")
+def standards():
+    scope = _scope()
+    return render_template("office/standards.html",
+                           standards=comparisons.weakest_standards(get_db(), scope),
+                           **_filters(scope))
+
+
+@bp.route("/moments")
+@allow("office")
+def moments():
+    scope = _scope()
+    search = request.args.get("q", "")[:200]
+    return render_template("office/moments.html", search=search,
+                           moments=comparisons.moments(get_db(), scope, search),
+                           **_filters(scope))
+
+
+@bp.route("/export/<any(visits, answers, league):kind>.csv")
+@allow("office")
+def export(kind: str):
+    scope = _scope()
+    body = {"visits": exports.visits, "answers": exports.answers,
+            "league": exports.league}[kind](get_db(), scope)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{kind}-{scope.start}-to-{scope.end}.csv"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/review")

@@ -229,23 +229,5 @@ def visits_by_status(db: Database) -> dict[str, int]:
         "SELECT status, COUNT(*) AS n FROM visits GROUP BY status")}
 
 
-def league_table(db: Database, start: str, end: str, region: str | None = None) -> list[dict]:
-    """Branches ranked by average published score for visits dated in [start, end]."""
-    region_clause = "AND b.region = :region" if region else ""
-    rows = list(db.query(
-        f"""SELECT b.id, b.code, b.name, b.region, COUNT(v.id) AS visits,
-                   ROUND(AVG(v.score), 1) AS average, SUM(v.critical_failed) AS critical_failures
-            FROM branches b
-            JOIN visits v ON v.branch_id = b.id AND v.status = 'published'
-                 AND v.visit_date BETWEEN :start AND :end
-            WHERE 1 = 1 {region_clause}
-            GROUP BY b.id ORDER BY average DESC, b.name""",
-        {"start": start, "end": end, "region": region},
-    ))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
-
-
 def regions(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT region FROM branches ORDER BY region")]

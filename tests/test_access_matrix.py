@@ -36,6 +36,14 @@ EXPECTED = {
     "branch.branch": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     "office.home": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.review_queue": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.league": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.heatmap": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.visits": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.trends": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.consistency": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.standards": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.moments": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.export": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.review_visit": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     # The sample visit is published already: head office is told it is not in review.
     "office.review_action": ("POST", (LOGIN, 403, 403, 403, 422, LOGIN)),
@@ -97,7 +105,7 @@ def samples(app, db) -> dict:
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
-            "size": "thumb", "action": "publish"}
+            "size": "thumb", "action": "publish", "kind": "league"}
 
 
 def url_values(samples, rule) -> dict:

@@ -1,0 +1,185 @@
+"""Comparing branches: every number on head office's pages (and in their CSV exports)
+equals a direct computation over the raw answers, re-scored by the engine here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+
+from shopper import comparisons
+from shopper.checklist_store import load_version
+from shopper.scoring import score_visit
+from shopper.visits import answers_of
+
+from .support import OFFICE, AuthActions
+
+TODAY = date.today()
+SCOPE = comparisons.Scope(TODAY - timedelta(days=119), TODAY)
+
+
+@pytest.fixture
+def direct(db):
+    """Every published visit with its engine result, re-scored from the raw answers."""
+    rows = []
+    for v in db.query("""SELECT v.*, b.region, b.name AS branch_name FROM visits v
+                         JOIN branches b ON b.id = v.branch_id WHERE v.status = 'published'"""):
+        version = load_version(db, v["version_id"])
+        rows.append((v, score_visit(version.checklist, answers_of(db, v["id"], version))))
+    return rows
+
+
+def in_scope(direct, scope, region=None):
+    return [(v, r) for v, r in direct
+            if scope.start.isoformat() <= v["visit_date"] <= scope.end.isoformat()
+            and (region is None or v["region"] == region)]
+
+
+def test_league_table_matches_a_direct_computation(db, direct):
+    league = comparisons.league_table(db, SCOPE)
+    by_branch = defaultdict(list)
+    for v, r in in_scope(direct, SCOPE):
+        by_branch[v["branch_id"]].append((v, r))
+    previous = defaultdict(list)
+    for v, r in in_scope(direct, SCOPE.previous()):
+        previous[v["branch_id"]].append(r.score)
+    assert len(league) == len(by_branch)
+    averages = []
+    for row in league:
+        visits = by_branch[row["id"]]
+        average = statistics.mean(r.score for _, r in visits)
+        averages.append(average)
+        assert row["visits"] == len(visits)
+        assert row["average"] == round(average, 1)
+        assert row["critical_failures"] == sum(r.critical_failed for _, r in visits)
+        if previous[row["id"]]:
+            assert row["change"] == pytest.approx(
+                round(average, 1) - round(statistics.mean(previous[row["id"]]), 1), abs=0.11)
+        per_tp = defaultdict(list)
+        for _, r in visits:
+            for tp in r.touchpoints:
+                if tp.score is not None:
+                    per_tp[tp.name].append(tp.score)
+        worst = min(per_tp, key=lambda k: statistics.mean(per_tp[k]))
+        assert row["worst_score"] == round(statistics.mean(per_tp[worst]), 1)
+    assert averages == sorted(averages, reverse=True)
+    assert [r["rank"] for r in league] == list(range(1, len(league) + 1))
+
+
+def test_league_table_region_filter_and_sorting(db):
+    north = comparisons.league_table(db, comparisons.Scope(SCOPE.start, SCOPE.end, "North"))
+    assert north and {r["region"] for r in north} == {"North"}
+    by_visits = comparisons.league_table(db, SCOPE, sort="visits", descending=True)
+    assert [r["visits"] for r in by_visits] == sorted((r["visits"] for r in by_visits),
+                                                      reverse=True)
+
+
+def test_heat_map_cells_and_region_rollups(db, direct):
+    heat = comparisons.heat_map(db, SCOPE)
+    cells = defaultdict(list)
+    regions = defaultdict(list)
+    for v, r in in_scope(direct, SCOPE):
+        for tp in r.touchpoints:
+            if tp.score is not None:
+                cells[(v["branch_id"], tp.key)].append(tp.score)
+                regions[(v["region"], tp.key)].append(tp.score)
+    checked = 0
+    for row in heat["rows"]:
+        for key, cell in row["cells"].items():
+            source = regions[(row["region"], key)] if row["rollup"] else cells[(row["id"], key)]
+            assert cell["score"] == round(statistics.mean(source), 1)
+            assert cell["visits"] == len(source)
+            checked += 1
+    assert checked == len(cells) + len(regions)
+    assert [k for k, _ in heat["touchpoints"]] == [
+        "reception", "parking", "phone", "service_desk", "delivery", "follow_up"]
+
+
+def test_trend_consistency_standards_and_moments(db, direct):
+    scoped = in_scope(direct, SCOPE)
+    trend = comparisons.monthly_trend(db, SCOPE)
+    month = trend["months"][-1]
+    expected = [r.score for v, r in scoped if v["visit_date"].startswith(month)]
+    assert trend["network"][month] == round(statistics.mean(expected), 1)
+
+    spread = comparisons.consistency(db, SCOPE)
+    first = spread["branches"][0]
+    scores = [r.score for v, r in scoped if v["branch_id"] == first["id"]]
+    assert first["spread"] == pytest.approx(round(statistics.pstdev(scores), 1), abs=0.11)
+
+    worst = comparisons.weakest_standards(db, SCOPE)[0]
+    outcomes = [q.outcome for v, r in scoped for tp in r.touchpoints if tp.key ==
+                worst["touchpoint"] for q in tp.questions if q.key == worst["question"]]
+    failures = outcomes.count("not_met")
+    assert worst["failures"] == failures
+    assert worst["checked"] == failures + outcomes.count("met")
+
+    found = comparisons.moments(db, SCOPE, "name")
+    assert found["reasons"] and all("name" in r["moment_reason"].lower()
+                                    for r in found["reasons"])
+
+
+def office(app):
+    client = app.test_client()
+    AuthActions(client).login(OFFICE)
+    return client
+
+
+def query(scope=SCOPE):
+    return f"start={scope.start}&end={scope.end}"
+
+
+def test_the_league_export_equals_the_screen(app, db):
+    client = office(app)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/office/export/league.csv?{query()}").get_data(as_text=True))))
+    league = comparisons.league_table(db, SCOPE)
+    assert [(r["branch_code"], float(r["average_score"]), int(r["visits"])) for r in rows] == \
+        [(r["code"], r["average"], r["visits"]) for r in league]
+    page = client.get(f"/office/league?{query()}").get_data(as_text=True)
+    for r in league:
+        assert f"{r['average']:.0f}%" in page
+
+
+def test_visit_and_answer_exports(app, db, direct):
+    client = office(app)
+    visits = list(csv.DictReader(io.StringIO(
+        client.get(f"/office/export/visits.csv?{query()}").get_data(as_text=True))))
+    scoped = in_scope(direct, SCOPE)
+    assert len(visits) == len(scoped)
+    assert sorted(float(v["score"]) for v in visits) == sorted(r.score for _, r in scoped)
+    answers = client.get(f"/office/export/answers.csv?{query()}").get_data(as_text=True)
+    expected = sum(len(tp.questions) for _, r in scoped for tp in r.touchpoints)
+    assert len(list(csv.DictReader(io.StringIO(answers)))) == expected
+
+
+def test_a_heat_map_cell_drills_down_to_its_visits(app, db, direct):
+    client = office(app)
+    branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
+    page = client.get(f"/office/heatmap?{query()}").get_data(as_text=True)
+    link = f"/office/visits?branch={branch}&touchpoint=parking&{query()}"
+    assert link in page
+    listing = client.get(link).get_data(as_text=True)
+    expected = [v for v, r in in_scope(direct, SCOPE) if v["branch_id"] == branch]
+    for v in expected:
+        assert f"/branch/visits/{v['uuid']}" in listing
+    assert listing.count("/branch/visits/") == len(expected)
+
+
+@pytest.mark.parametrize("args", ["start=yesterday", "start=2026-12-01&end=2026-01-01",
+                                  "checklist=abc"])
+def test_bad_filters_are_a_clear_400(app, args):
+    response = office(app).get(f"/office/league?{args}")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("page", ["league", "heatmap", "trends", "consistency", "standards",
+                                  "moments", "visits"])
+def test_every_comparison_page_renders(app, page):
+    response = office(app).get(f"/office/{page}?{query()}&region=South")
+    assert response.status_code == 200
+    assert "South" in response.get_data(as_text=True)
