@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from . import charts, comparisons, exports, reports, review, scorecards
+from . import accounts, administration, charts, comparisons, exports, reports, review, scorecards
 from .access import allow
 from .db import get_db
 
@@ -207,3 +217,116 @@ def review_action(visit_uuid: str, action: str):
         return _review_page(visit, str(err), correcting=action == "correct")
     flash("Answer corrected and the visit rescored.", "info")
     return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)
+
+
+@bp.route("/branches", methods=["GET", "POST"])
+@allow("office")
+def branches():
+    """The branch list, and a CSV import of it (nothing imported if any row is wrong)."""
+    db = get_db()
+    problems = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        text = upload.read().decode("utf-8", errors="replace") if upload else ""
+        try:
+            added, updated = administration.import_branches(db, text)
+        except administration.AdminError as err:
+            problems = err.problems
+        else:
+            flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
+            return redirect(url_for("office.branches"), 303)
+    rows = list(db.query("SELECT * FROM branches ORDER BY region, name"))
+    return render_template("office/branches.html", branches=rows, problems=problems), \
+        (422 if problems else 200)
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@allow("office")
+def people():
+    db = get_db()
+    problems = []
+    if request.method == "POST":
+        form = request.form
+        try:
+            accounts.create_user(
+                db, email=form.get("email", ""), name=form.get("name", ""),
+                role=form.get("role", ""), password=form.get("password", ""),
+                method=current_app.config["PASSWORD_HASH_METHOD"],
+                branch_codes=tuple(c.strip() for c in form.get("branches", "").split(",")
+                                   if c.strip()))
+        except accounts.AccountError as err:
+            problems = [("new account", str(err))]
+        else:
+            flash(f"Account created for {form.get('email', '').strip().lower()}.", "info")
+            return redirect(url_for("office.people"), 303)
+    return render_template("office/people.html", people=administration.people(db),
+                           problems=problems), (422 if problems else 200)
+
+
+@bp.route("/people/<int:user_id>", methods=["POST"])
+@allow("office")
+def person(user_id: int):
+    db = get_db()
+    user = accounts.load_user(db, user_id)
+    if user is None:
+        abort(404)
+    form = request.form
+    if form.get("active") in ("0", "1"):
+        if user_id == current_user.id and form["active"] == "0":
+            flash("You cannot deactivate your own account.", "error")
+        else:
+            administration.set_active(db, user_id, form["active"] == "1")
+            flash(f"{user['email']} {'reactivated' if form['active'] == '1' else 'deactivated'}.",
+                  "info")
+    if "branches" in form and user["role"] == "manager":
+        codes = [c.strip() for c in form["branches"].split(",") if c.strip()]
+        ids = [r[0] for r in db.execute(
+            f"SELECT id FROM branches WHERE code IN ({','.join('?' * len(codes))})", codes)]
+        if len(ids) != len(set(codes)):
+            flash("Some of those branch codes do not exist: nothing changed.", "error")
+        else:
+            administration.set_manager_branches(db, user_id, ids)
+            flash(f"Branches of {user['email']} saved.", "info")
+    return redirect(url_for("office.people"), 303)
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@allow("office")
+def assignments():
+    db = get_db()
+    problems = []
+    today = date.today()
+    if request.method == "POST":
+        try:
+            wanted = administration.parse_assignment_form(db, request.form, today)
+        except administration.AdminError as err:
+            problems = err.problems
+        else:
+            created, skipped = administration.create_assignments(db, wanted, current_user.id)
+            message = f"{created} assignment(s) created."
+            if skipped:
+                message += (f" Skipped (the shopper is sent there within "
+                            f"{wanted.min_gap_days} days): {', '.join(skipped)}.")
+            flash(message, "info")
+            return redirect(url_for("office.assignments"), 303)
+    return render_template(
+        "office/assignments.html", problems=problems, today=today,
+        posted=request.form if problems else {},
+        rows=administration.assignments_overview(db, today),
+        branches=list(db.query("SELECT id, name, region FROM branches WHERE active = 1 "
+                               "ORDER BY region, name")),
+        regions=reports.regions(db),
+        shoppers=list(db.query("SELECT id, name, email FROM users WHERE role = 'shopper' "
+                               "AND active = 1 ORDER BY name")),
+        checklists=list(db.query("SELECT id, name FROM checklists ORDER BY name")),
+    ), (422 if problems else 200)
+
+
+@bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
+@allow("office")
+def cancel_assignment(assignment_id: int):
+    if administration.cancel_assignment(get_db(), assignment_id):
+        flash("Assignment cancelled.", "info")
+    else:
+        flash("That assignment cannot be cancelled: its visit has started.", "error")
+    return redirect(url_for("office.assignments"), 303)

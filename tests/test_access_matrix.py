@@ -44,6 +44,11 @@ EXPECTED = {
     "office.standards": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.moments": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.export": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.branches": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.people": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.person": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.assignments": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.cancel_assignment": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.review_visit": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     # The sample visit is published already: head office is told it is not in review.
     "office.review_action": ("POST", (LOGIN, 403, 403, 403, 422, LOGIN)),
@@ -105,7 +110,8 @@ def samples(app, db) -> dict:
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
-            "size": "thumb", "action": "publish", "kind": "league"}
+            "size": "thumb", "action": "publish", "kind": "league",
+            "user_id": manager}
 
 
 def url_values(samples, rule) -> dict:
