@@ -83,3 +83,21 @@ def test_return_answer_approve_publish(app, live_server, browser, desktop):
     desktop.goto(f"{live_server}/branch/visits/{visit['uuid']}")
     expect(desktop.locator(".big-score")).to_be_visible()
     screenshot(desktop, "published-scorecard-desktop")
+
+
+@pytest.mark.parametrize("path", ["/office/review", "/office/assignments", "/office/people",
+                                  "/office/branches", "/office/league", "/office/moments"])
+def test_head_office_pages_look_finished(live_server, desktop, browser, path):
+    sign_in(desktop, live_server, OFFICE)
+    desktop.goto(live_server + path)
+    name = path.strip("/").replace("/", "-")
+    screenshot(desktop, f"{name}-desktop")
+    tablet = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    page = tablet.new_page()
+    sign_in(page, live_server, OFFICE)
+    page.goto(live_server + path)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot(page, f"{name}-tablet")
+    tablet.close()
