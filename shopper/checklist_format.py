@@ -11,7 +11,7 @@ import json
 import math
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 KINDS = ("yes_no", "scale", "choice", "number", "duration", "text", "photo")
 SCORED_KINDS = ("yes_no", "scale", "choice", "number", "duration")
@@ -108,6 +108,103 @@ def parse_checklist(text: str, source: str = "<checklist>") -> Checklist:
     except tomllib.TOMLDecodeError as err:
         raise ChecklistError(source, "", f"not valid TOML: {err}") from None
     return _Reader(source).checklist(data)
+
+
+def checklist_from_data(data: dict, source: str = "<editor>") -> Checklist:
+    """The same checks as a file, for a checklist built in the browser's editor."""
+    return _Reader(source).checklist(data)
+
+
+_EXTRA_FIELDS = {
+    "yes_no": ("expected",), "scale": ("pass_min", "low_label", "high_label"),
+    "choice": ("options", "pass_points"), "number": ("target", "compare", "unit"),
+    "duration": ("target", "compare"), "text": (), "photo": ("receipt",),
+}
+_QUESTION_FIELDS = ("key", "kind", "text", "standard", "guidance", "points", "category",
+                    "critical", "na_allowed", "required")
+
+
+def to_data(checklist: Checklist) -> dict:
+    """The checklist as the file format's tables (what `checklist_from_data` reads)."""
+    def question(q: Question) -> dict:
+        fields = {name: getattr(q, name) for name in _QUESTION_FIELDS + _EXTRA_FIELDS[q.kind]}
+        if q.kind == "choice":
+            fields.pop("points")
+            fields["options"] = [{"label": o.label, "points": o.points} for o in q.options]
+        if q.kind == "duration":
+            fields["compare"] = q.compare
+        return {k: _whole(v) for k, v in fields.items() if v not in (None, "")}
+
+    return {
+        "checklist": {"slug": checklist.slug, "name": checklist.name,
+                      "description": checklist.description},
+        "touchpoints": [{"key": tp.key, "name": tp.name, "weight": _whole(tp.weight),
+                         "description": tp.description,
+                         "questions": [question(q) for q in tp.questions]}
+                        for tp in checklist.touchpoints],
+    }
+
+
+def _whole(value):
+    """3.0 -> 3: numbers as people write them (stored weights come back as floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, list):
+        items = ",\n".join("  { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in item.items())
+                           + " }" for item in value)
+        return "[\n" + items + "\n]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
+
+
+def to_toml(checklist: Checklist) -> str:
+    """The checklist in the file format (docs/checklist-format.md): editor and files stay
+    interchangeable, and parse_checklist(to_toml(c)) == c."""
+    data = to_data(checklist)
+    lines = ["[checklist]"] + [f"{k} = {_toml_value(v)}" for k, v in data["checklist"].items()]
+    for tp in data["touchpoints"]:
+        lines += ["", "[[touchpoints]]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in tp.items() if k != "questions"]
+        for q in tp["questions"]:
+            lines += ["", "[[touchpoints.questions]]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in q.items()]
+    return "\n".join(lines) + "\n"
+
+
+def diff(old: Checklist, new: Checklist) -> list[str]:
+    """What changed from one version to the next, in sentences head office can read."""
+    changes = []
+    if (old.name, old.description) != (new.name, new.description):
+        changes.append("Renamed or redescribed the checklist")
+    before = {tp.key: tp for tp in old.touchpoints}
+    after = {tp.key: tp for tp in new.touchpoints}
+    changes += [f"Added touchpoint {after[k].name}" for k in after if k not in before]
+    changes += [f"Removed touchpoint {before[k].name}" for k in before if k not in after]
+    if [k for k in before if k in after] != [k for k in after if k in before]:
+        changes.append("Changed the order of the touchpoints")
+    for key in (k for k in after if k in before):
+        old_tp, new_tp = before[key], after[key]
+        for field_name in ("name", "weight", "description"):
+            if getattr(old_tp, field_name) != getattr(new_tp, field_name):
+                changes.append(f"{new_tp.name}: changed {field_name}")
+        old_q = {q.key: q for q in old_tp.questions}
+        new_q = {q.key: q for q in new_tp.questions}
+        changes += [f"{new_tp.name}: added “{new_q[k].text}”" for k in new_q if k not in old_q]
+        changes += [f"{new_tp.name}: removed “{old_q[k].text}”" for k in old_q if k not in new_q]
+        for k in (k for k in new_q if k in old_q):
+            changed = [f.name for f in fields(Question)
+                       if getattr(old_q[k], f.name) != getattr(new_q[k], f.name)]
+            if changed:
+                changes.append(f"{new_tp.name}: “{new_q[k].text}”: changed "
+                               f"{', '.join(c.replace('_', ' ') for c in changed)}")
+    return changes
 
 
 def load_checklist_file(path) -> Checklist:

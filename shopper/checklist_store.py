@@ -121,3 +121,24 @@ def _question(row: dict) -> Question:
     for flag in ("critical", "na_allowed", "required"):
         common[flag] = bool(common[flag])
     return Question(**common, **settings)
+
+
+def checklist_summaries(db: Database) -> list[dict]:
+    """Every checklist with its latest version and how many visits used it."""
+    return list(db.query(
+        """SELECT c.id, c.slug, c.name, MAX(v.version) AS latest, COUNT(DISTINCT v.id) AS versions,
+                  (SELECT MAX(id) FROM checklist_versions WHERE checklist_id = c.id)
+                     AS latest_id,
+                  (SELECT COUNT(*) FROM visits WHERE version_id IN
+                     (SELECT id FROM checklist_versions WHERE checklist_id = c.id)) AS visits
+           FROM checklists c JOIN checklist_versions v ON v.checklist_id = c.id
+           GROUP BY c.id ORDER BY c.name"""))
+
+
+def versions_of(db: Database, checklist_id: int) -> list[dict]:
+    """A checklist's versions, newest first, with who made them and their visits."""
+    return list(db.query(
+        """SELECT v.id, v.version, v.name, v.created_at, u.name AS created_by_name,
+                  (SELECT COUNT(*) FROM visits WHERE version_id = v.id) AS visits
+           FROM checklist_versions v LEFT JOIN users u ON u.id = v.created_by
+           WHERE v.checklist_id = ? ORDER BY v.version DESC""", [checklist_id]))

@@ -48,6 +48,12 @@ EXPECTED = {
     "office.people": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.person": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.assignments": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.checklists": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.import_checklist": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.edit_checklist": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.checklist_history": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.export_checklist": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.preview_checklist": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "office.cancel_assignment": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.review_visit": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     # The sample visit is published already: head office is told it is not in review.
@@ -111,7 +117,7 @@ def samples(app, db) -> dict:
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb", "action": "publish", "kind": "league",
-            "user_id": manager}
+            "user_id": manager, "checklist_id": 1}
 
 
 def url_values(samples, rule) -> dict:

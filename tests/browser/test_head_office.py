@@ -86,11 +86,13 @@ def test_return_answer_approve_publish(app, live_server, browser, desktop):
 
 
 @pytest.mark.parametrize("path", ["/office/review", "/office/assignments", "/office/people",
-                                  "/office/branches", "/office/league", "/office/moments"])
+                                  "/office/branches", "/office/league", "/office/moments",
+                                  "/office/checklists", "/office/checklists/1/edit",
+                                  "/office/checklists/1/history"])
 def test_head_office_pages_look_finished(live_server, desktop, browser, path):
     sign_in(desktop, live_server, OFFICE)
     desktop.goto(live_server + path)
-    name = path.strip("/").replace("/", "-")
+    name = path.strip("/").replace("/", "-").replace("-1-", "-")
     screenshot(desktop, f"{name}-desktop")
     tablet = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
     page = tablet.new_page()
