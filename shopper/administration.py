@@ -101,6 +101,15 @@ def set_active(db: Database, user_id: int, active: bool) -> None:
                "WHERE id = ?", [int(active), user_id])
 
 
+def set_role(db: Database, user_id: int, role: str) -> None:
+    """A new role ends the user's sessions; a manager's branch links go with the role."""
+    with db.atomic():
+        db.execute("UPDATE users SET role = ?, session_version = session_version + 1 "
+                   "WHERE id = ?", [role, user_id])
+        if role != "manager":
+            db.execute("DELETE FROM manager_branches WHERE user_id = ?", [user_id])
+
+
 def set_manager_branches(db: Database, user_id: int, branch_ids: list[int]) -> None:
     with db.atomic():
         db.execute("DELETE FROM manager_branches WHERE user_id = ?", [user_id])

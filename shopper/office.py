@@ -291,6 +291,12 @@ def person(user_id: int):
             administration.set_active(db, user_id, form["active"] == "1")
             flash(f"{user['email']} {'reactivated' if form['active'] == '1' else 'deactivated'}.",
                   "info")
+    if form.get("role") in ("shopper", "manager", "office") and form["role"] != user["role"]:
+        if user_id == current_user.id:
+            flash("You cannot change your own role.", "error")
+        else:
+            administration.set_role(db, user_id, form["role"])
+            flash(f"{user['email']} is now {form['role']}.", "info")
     if "branches" in form and user["role"] == "manager":
         codes = [c.strip() for c in form["branches"].split(",") if c.strip()]
         ids = [r[0] for r in db.execute(

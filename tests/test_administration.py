@@ -137,3 +137,18 @@ def test_overdue_assignments_are_visible_and_can_be_cancelled(app, db):
     client.post(f"/office/assignments/{a}/cancel", data={"csrf_token": token})
     assert db.execute("SELECT status FROM assignments WHERE id = ?",
                       [a]).fetchone()[0] == "cancelled"
+
+
+def test_changing_a_role_ends_the_session_and_drops_branch_links(app, db):
+    manager = app.test_client()
+    AuthActions(manager).login(MANAGER_A)
+    client = office(app)
+    user_id = db.execute("SELECT id FROM users WHERE email = ?", [MANAGER_A]).fetchone()[0]
+    token = csrf_token(client, "/office/people")
+    client.post(f"/office/people/{user_id}", data={"csrf_token": token, "role": "shopper"})
+    assert manager.get("/branch/").status_code == 302
+    assert db.execute("SELECT role FROM users WHERE id = ?", [user_id]).fetchone()[0] == "shopper"
+    assert db.execute("SELECT COUNT(*) FROM manager_branches WHERE user_id = ?",
+                      [user_id]).fetchone()[0] == 0
+    AuthActions(manager).login(MANAGER_A)
+    assert manager.get("/field/").status_code == 200
