@@ -41,6 +41,23 @@ class Scope:
             params["checklist"] = self.checklist_id
         return " AND ".join(clauses), params
 
+    def where_touchpoints(self, results: str = "vt") -> tuple[str, dict]:
+        """The same scope over per-touchpoint results alone (they carry the visit's
+        published state, date and branch): no join with the visits table."""
+        clauses = [f"{results}.published = 1",
+                   f"{results}.visit_date BETWEEN :start AND :end"]
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.region:
+            clauses.append(f"{results}.branch_id IN (SELECT id FROM branches "
+                           "WHERE region = :region)")
+            params["region"] = self.region
+        if self.checklist_id:
+            clauses.append(f"{results}.touchpoint_id IN (SELECT t.id FROM touchpoints t JOIN "
+                           "checklist_versions cv ON cv.id = t.version_id "
+                           "WHERE cv.checklist_id = :checklist)")
+            params["checklist"] = self.checklist_id
+        return " AND ".join(clauses), params
+
 
 LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": "visits",
                 "average": "average", "change": "change", "critical": "critical_failures"}
@@ -76,12 +93,11 @@ def _averages(db, scope: Scope) -> list[dict]:
 
 
 def _touchpoint_averages(db, scope: Scope) -> list[dict]:
-    where, params = scope.where()
+    where, params = scope.where_touchpoints()
     return list(db.query(
         f"""SELECT vt.branch_id, vt.touchpoint_key AS key, AVG(vt.score) AS average,
                    AVG(vt.score * vt.score) AS mean_square, COUNT(*) AS n
-            FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-            JOIN branches b ON b.id = v.branch_id
+            FROM visit_touchpoints vt
             WHERE {where} AND vt.score IS NOT NULL
             GROUP BY vt.branch_id, vt.touchpoint_key""", params))
 
@@ -171,11 +187,11 @@ def monthly_trend(db: Database, scope: Scope) -> dict:
                 GROUP BY 1, 2""", params):
         regions.setdefault(region, {})[month] = average
     touchpoints: dict = {}
+    tp_where, tp_params = scope.where_touchpoints()
     for month, key, average in db.execute(
-            f"""SELECT substr(v.visit_date, 1, 7), vt.touchpoint_key, ROUND(AVG(vt.score), 1)
-                FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-                JOIN branches b ON b.id = v.branch_id
-                WHERE {where} AND vt.score IS NOT NULL GROUP BY 1, 2""", params):
+            f"""SELECT substr(vt.visit_date, 1, 7), vt.touchpoint_key, ROUND(AVG(vt.score), 1)
+                FROM visit_touchpoints vt
+                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1, 2""", tp_params):
         touchpoints.setdefault(key, {})[month] = average
     return {"months": months, "network": network, "regions": dict(sorted(regions.items())),
             "touchpoints": touchpoints}
@@ -198,15 +214,15 @@ def consistency(db: Database, scope: Scope) -> dict:
                 FROM visits v JOIN branches b ON b.id = v.branch_id
                 WHERE {where} GROUP BY b.id""", params)]
     names = touchpoint_names(db)
+    tp_where, tp_params = scope.where_touchpoints()
     touchpoints = [
         {"key": r["key"], "name": names.get(r["key"], r["key"]), "visits": r["n"],
          "average": round(r["average"], 1), "spread": _spread(r["average"], r["mean_square"])}
         for r in db.query(
             f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS n, AVG(vt.score) AS average,
                        AVG(vt.score * vt.score) AS mean_square
-                FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-                JOIN branches b ON b.id = v.branch_id
-                WHERE {where} AND vt.score IS NOT NULL GROUP BY 1""", params)]
+                FROM visit_touchpoints vt
+                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1""", tp_params)]
     branches.sort(key=lambda r: -r["spread"])
     touchpoints.sort(key=lambda r: -r["spread"])
     return {"branches": branches, "touchpoints": touchpoints}
@@ -247,7 +263,7 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
 def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:
     """Share of golden and dull moments per touchpoint, and the shoppers' reasons
     (optionally only those containing `search`)."""
-    where, params = scope.where()
+    where, params = scope.where_touchpoints()
     names = touchpoint_names(db)
     shares = [
         {**r, "name": names.get(r["key"], r["key"]),
@@ -256,19 +272,18 @@ def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> di
         for r in db.query(
             f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS total,
                        SUM(vt.moment = 'golden') AS golden, SUM(vt.moment = 'dull') AS dull
-                FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-                JOIN branches b ON b.id = v.branch_id WHERE {where} GROUP BY 1""", params)]
+                FROM visit_touchpoints vt WHERE {where} GROUP BY 1""", params)]
     order = {k: i for i, (k, _) in enumerate(touchpoint_order(db))}
     shares.sort(key=lambda r: order.get(r["key"], 99))
     params["search"] = f"%{search.strip()}%"
     reasons = list(db.query(
-        f"""SELECT v.uuid, v.visit_date, b.name AS branch_name, vt.touchpoint_key AS key,
+        f"""SELECT v.uuid, vt.visit_date, b.name AS branch_name, vt.touchpoint_key AS key,
                    vt.moment, vt.moment_reason
             FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-            JOIN branches b ON b.id = v.branch_id
+            JOIN branches b ON b.id = vt.branch_id
             WHERE {where} AND vt.moment IS NOT NULL AND vt.moment_reason != ''
               AND vt.moment_reason LIKE :search
-            ORDER BY v.visit_date DESC LIMIT {int(limit)}""", params))
+            ORDER BY vt.visit_date DESC LIMIT {int(limit)}""", params))
     for r in reasons:
         r["name"] = names.get(r["key"], r["key"])
     return {"shares": shares, "reasons": reasons}

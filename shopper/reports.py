@@ -172,10 +172,9 @@ def touchpoint_averages(db: Database, branch_id: int, start: str, end: str) -> l
         """SELECT t.name, vt.touchpoint_key AS key, ROUND(AVG(vt.score), 1) AS score,
                   COUNT(*) AS visits, MIN(t.position) AS position
            FROM visit_touchpoints vt
-           JOIN visits v ON v.id = vt.visit_id
            JOIN touchpoints t ON t.id = vt.touchpoint_id
            WHERE vt.branch_id = ? AND vt.visit_date BETWEEN ? AND ?
-             AND v.status = 'published' AND vt.score IS NOT NULL
+             AND vt.published = 1 AND vt.score IS NOT NULL
            GROUP BY vt.touchpoint_key ORDER BY position""",
         [branch_id, start, end],
     ))

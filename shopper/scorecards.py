@@ -157,11 +157,9 @@ def network_touchpoint_averages(db: Database, around: str, days: int = 90) -> di
     end = date.fromisoformat(around)
     start = end - timedelta(days=days)
     return {r[0]: round(r[1], 1) for r in db.execute(
-        """SELECT vt.touchpoint_key, AVG(vt.score) FROM visit_touchpoints vt
-           JOIN visits v ON v.id = vt.visit_id
-           WHERE vt.visit_date BETWEEN ? AND ? AND v.status = 'published'
-             AND vt.score IS NOT NULL
-           GROUP BY vt.touchpoint_key""", [start.isoformat(), end.isoformat()])}
+        """SELECT touchpoint_key, AVG(score) FROM visit_touchpoints
+           WHERE published = 1 AND visit_date BETWEEN ? AND ? AND score IS NOT NULL
+           GROUP BY touchpoint_key""", [start.isoformat(), end.isoformat()])}
 
 
 def actions_of(db: Database, visit_id: int) -> dict:

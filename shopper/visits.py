@@ -154,14 +154,15 @@ def score_and_store(db: Database, visit_id: int) -> VisitResult:
             db.execute(
                 """INSERT INTO visit_touchpoints (visit_id, touchpoint_id, touchpoint_key,
                        branch_id, visit_date, weight, earned, possible, score, critical_failed,
-                       updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       updated_at, published)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (visit_id, touchpoint_id) DO UPDATE SET weight = excluded.weight,
                        earned = excluded.earned, possible = excluded.possible,
                        score = excluded.score, critical_failed = excluded.critical_failed,
                        updated_at = excluded.updated_at""",
                 [visit_id, tp_id, tp.key, visit["branch_id"], visit["visit_date"], tp.weight,
-                 tp.earned, tp.possible, tp.score, int(tp.critical_failed), stamp],
+                 tp.earned, tp.possible, tp.score, int(tp.critical_failed), stamp,
+                 int(visit["status"] == "published")],
             )
             for q in tp.questions:
                 db.execute(
@@ -191,6 +192,8 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
                  "published": ", published_at = :at"}.get(status, "")
         db.execute(f"UPDATE visits SET status = :status, updated_at = :at{extra} WHERE id = :id",
                    {"status": status, "at": at, "id": visit_id})
+        db.execute("UPDATE visit_touchpoints SET published = ? WHERE visit_id = ?",
+                   [int(status == "published"), visit_id])
         audit(db, visit_id, actor_id, f"status:{status}", before={"status": before},
                after={"status": status}, comment=comment, at=at)
 

@@ -61,6 +61,7 @@ def test_publishing_lets_the_branch_read_it(app, db):
     visit = next(db.query("SELECT v.* FROM visits v JOIN branches b ON b.id = v.branch_id "
                           "WHERE b.code = 'LDS01' AND v.status = 'published' LIMIT 1"))
     db.execute("UPDATE visits SET status = 'submitted' WHERE id = ?", [visit["id"]])
+    db.execute("UPDATE visit_touchpoints SET published = 0 WHERE visit_id = ?", [visit["id"]])
     manager = signed_in(app, MANAGER_A)
     assert manager.get(f"/branch/visits/{visit['uuid']}").status_code == 404
     office = signed_in(app, OFFICE)
@@ -68,6 +69,9 @@ def test_publishing_lets_the_branch_read_it(app, db):
     response = office.post(f"/office/review/{visit['uuid']}/publish", data={"csrf_token": token})
     assert response.status_code == 303
     assert manager.get(f"/branch/visits/{visit['uuid']}").status_code == 200
+    flags = {r[0] for r in db.execute("SELECT published FROM visit_touchpoints "
+                                      "WHERE visit_id = ?", [visit["id"]])}
+    assert flags == {1}  # what the head-office reports read
     steps = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE visit_id = ? "
                                       "ORDER BY id DESC LIMIT 2", [visit["id"]])]
     assert steps == ["status:published", "status:approved"]
