@@ -94,12 +94,13 @@ def _averages(db, scope: Scope) -> list[dict]:
 
 def _touchpoint_averages(db, scope: Scope) -> list[dict]:
     where, params = scope.where_touchpoints()
-    return list(db.query(
+    columns = ("branch_id", "key", "average", "mean_square", "n")
+    return [dict(zip(columns, row, strict=True)) for row in db.execute(
         f"""SELECT vt.branch_id, vt.touchpoint_key AS key, AVG(vt.score) AS average,
                    AVG(vt.score * vt.score) AS mean_square, COUNT(*) AS n
             FROM visit_touchpoints vt
             WHERE {where} AND vt.score IS NOT NULL
-            GROUP BY vt.branch_id, vt.touchpoint_key""", params))
+            GROUP BY vt.branch_id, vt.touchpoint_key""", params)]
 
 
 def weakest_touchpoint_by_branch(db, scope: Scope) -> dict:

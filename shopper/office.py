@@ -34,6 +34,7 @@ from . import (
 from .access import allow
 from .db import get_db
 from .field import SHELL_VISIT
+from .pages import change_html, score_band
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -58,6 +59,17 @@ def _scope() -> comparisons.Scope:
     return comparisons.Scope(start, end, args.get("region") or None, checklist)
 
 
+def league_display(rows: list[dict]) -> list[dict]:
+    """Bands and labels for each league row, worked out once here rather than in the
+    template (a league of 2,000 branches is 2,000 rows)."""
+    for r in rows:
+        r["band"], r["label"] = score_band(r["average"]), f"{r['average']:.0f}%"
+        r["worst_band"] = score_band(r["worst_score"])
+        r["worst_label"] = "" if r["worst_score"] is None else f"{r['worst_score']:.0f}%"
+        r["change_html"] = change_html(r["change"])
+    return rows
+
+
 def _filters(scope: comparisons.Scope) -> dict:
     db = get_db()
     return {"scope": scope, "regions": reports.regions(db),
@@ -73,7 +85,7 @@ def home():
         "office/home.html",
         counts=reports.visits_by_status(db),
         follow_up=reports.follow_up_counts(db, scope.end),
-        league=comparisons.league_table(db, scope), **_filters(scope),
+        league=league_display(comparisons.league_table(db, scope)), **_filters(scope),
     )
 
 
@@ -84,7 +96,8 @@ def league():
     sort = request.args.get("sort", "rank")
     descending = request.args.get("order") == "desc"
     return render_template("office/league.html", sort=sort, descending=descending,
-                           league=comparisons.league_table(get_db(), scope, sort, descending),
+                           league=league_display(
+                               comparisons.league_table(get_db(), scope, sort, descending)),
                            **_filters(scope))
 
 
@@ -92,8 +105,12 @@ def league():
 @allow("office")
 def heatmap():
     scope = _scope()
-    return render_template("office/heatmap.html", heat=comparisons.heat_map(get_db(), scope),
-                           **_filters(scope))
+    heat = comparisons.heat_map(get_db(), scope)
+    for row in heat["rows"]:  # bands and labels here: 12,000 cells are a lot of template work
+        for cell in row["cells"].values():
+            cell["band"] = score_band(cell["score"])
+            cell["label"] = f"{cell['score']:.0f}"
+    return render_template("office/heatmap.html", heat=heat, **_filters(scope))
 
 
 @bp.route("/visits")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from .access import PUBLIC, allow
 from .db import get_db
@@ -91,9 +92,21 @@ STATUS_LABELS = {
 }
 
 
+def change_html(value) -> Markup:
+    """A change in points, signed and coloured: ▲ 4, ▼ 2, ±0, or – when unknown."""
+    if value is None:
+        return Markup('<span class="muted">–</span>')
+    if abs(value) < 0.5:
+        return Markup('<span class="muted">±0</span>')
+    up = value > 0
+    return Markup(f'<span class="change change-{"up" if up else "down"}">'
+                  f'{"▲" if up else "▼"} {abs(value):.0f}</span>')
+
+
 def init_app(app):
     app.extensions["static_assets"] = static_assets(app)
     app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["change"] = change_html
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.filters["band"] = score_band
     app.jinja_env.filters["day"] = day

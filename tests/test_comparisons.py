@@ -4,6 +4,7 @@ equals a direct computation over the raw answers, re-scored by the engine here."
 from __future__ import annotations
 
 import csv
+import html
 import io
 import statistics
 from collections import defaultdict
@@ -160,8 +161,8 @@ def test_visit_and_answer_exports(app, db, direct):
 def test_a_heat_map_cell_drills_down_to_its_visits(app, db, direct):
     client = office(app)
     branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
-    page = client.get(f"/office/heatmap?{query()}").get_data(as_text=True)
-    link = f"/office/visits?branch={branch}&touchpoint=parking&{query()}"
+    page = html.unescape(client.get(f"/office/heatmap?{query()}").get_data(as_text=True))
+    link = f"/office/visits?{query()}&touchpoint=parking&branch={branch}"
     assert link in page
     listing = client.get(link).get_data(as_text=True)
     expected = [v for v, r in in_scope(direct, SCOPE) if v["branch_id"] == branch]
