@@ -240,18 +240,22 @@ def _shell_version(version_id: int):
 def shell(version_id: int, position: int):
     """A touchpoint screen with no visit in it: the phone caches one per screen of each
     assigned checklist version and fills it from its own store, with or without signal."""
-    version = _shell_version(version_id)
+    return empty_screen(_shell_version(version_id), position, SHELL_VISIT)
+
+
+def empty_screen(version, position: int, visit: dict, **extra):
+    """A checklist version's touchpoint screen with no answers in it (shells, previews)."""
     touchpoints = version.checklist.touchpoints
     if not 1 <= position <= len(touchpoints):
         abort(404)
     tp = touchpoints[position - 1]
     questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
     return render_template(
-        "field/touchpoint.html", visit=SHELL_VISIT, version=version, tp=tp,
+        "field/touchpoint.html", visit=visit, version=version, tp=tp,
         tp_id=version.touchpoint_ids[tp.key], position=position, questions=questions,
         errors={}, stray_errors=[], tp_state={"moment": None, "moment_reason": "", "note": ""},
         values={qid: {"value": None, "na": False, "note": ""} for qid, _ in questions},
-        photos=[], locked=False, shell=True)
+        photos=[], locked=False, shell=True, **extra)
 
 
 @bp.route("/shell/<int:version_id>/review")

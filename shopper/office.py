@@ -33,7 +33,7 @@ from . import (
 )
 from .access import allow
 from .db import get_db
-from .field import SHELL_VISIT
+from .field import SHELL_VISIT, empty_screen
 from .pages import change_html, score_band
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -479,15 +479,5 @@ def preview_checklist(version_id: int, position: int):
         version = checklist_store.load_version(db, version_id)
     except LookupError:
         abort(404)
-    touchpoints = version.checklist.touchpoints
-    if not 1 <= position <= len(touchpoints):
-        abort(404)
-    tp = touchpoints[position - 1]
-    questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
-    return render_template(
-        "field/touchpoint.html", visit={**SHELL_VISIT, "branch_name": "Preview"},
-        version=version, tp=tp, tp_id=version.touchpoint_ids[tp.key], position=position,
-        questions=questions, errors={}, stray_errors=[],
-        tp_state={"moment": None, "moment_reason": "", "note": ""},
-        values={qid: {"value": None, "na": False, "note": ""} for qid, _ in questions},
-        photos=[], locked=False, shell=True, preview=True)
+    return empty_screen(version, position, {**SHELL_VISIT, "branch_name": "Preview"},
+                        preview=True)
