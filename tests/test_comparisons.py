@@ -184,3 +184,10 @@ def test_every_comparison_page_renders(app, page):
     response = office(app).get(f"/office/{page}?{query()}&region=South")
     assert response.status_code == 200
     assert "South" in response.get_data(as_text=True)
+
+
+def test_each_league_row_drills_down_to_the_branch_and_its_visits(app, db):
+    branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
+    page = html.unescape(office(app).get(f"/office/league?{query()}").get_data(as_text=True))
+    assert f'href="/branch/{branch}"' in page
+    assert f'href="/office/visits?{query()}&branch={branch}"' in page
