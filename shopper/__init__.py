@@ -8,7 +8,20 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from . import access, api, auth, branch, config, db, errors, field, office, pages, photo_views
+from . import (
+    access,
+    api,
+    auth,
+    branch,
+    config,
+    db,
+    errors,
+    field,
+    office,
+    pages,
+    photo_views,
+    security,
+)
 from .config import PROJECT_ROOT
 
 csrf = CSRFProtect()
@@ -39,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
     csrf.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     pages.init_app(app)
     for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp, api.bp):
         app.register_blueprint(blueprint)

@@ -32,8 +32,29 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        open_context = browser.new_context
+
+        def new_context(**options):
+            """Every context reports Content-Security-Policy violations (see below)."""
+            context = open_context(**options)
+            context.on("console", lambda message: CSP_VIOLATIONS.append(message.text)
+                       if "Content Security Policy" in message.text else None)
+            return context
+
+        browser.new_context = new_context
         yield browser
         browser.close()
+
+
+CSP_VIOLATIONS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """The app has no inline script or style: the strict policy must never bite."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
 
 
 class LiveServer:

@@ -6,6 +6,7 @@ portal's page, and signing out with unsent items asks first."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from shopper.db import connect
 
@@ -28,8 +29,7 @@ def ready_for_offline(context, base):
     """Sign in with signal and let the app keep what it needs on the phone."""
     page = context.new_page()
     sign_in(page, base, SHOPPER)
-    page.wait_for_function("document.documentElement.dataset.offlineReady === '1'",
-                           timeout=30000)
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1", timeout=30000)
     return page
 
 
@@ -83,8 +83,7 @@ def test_a_whole_visit_with_no_signal_reaches_the_server_once(app, server, conte
     page.get_by_role("button", name="Submit visit").click()
     page.wait_for_url("**/field/")
     assert "as soon as there is signal" in page.inner_text("main")
-    page.wait_for_function("document.querySelector('[data-outbox-status]').textContent"
-                           ".includes('waiting')")
+    expect(page.locator("[data-outbox-status]")).to_contain_text("waiting")
     assert "waiting to send" in page.locator("[data-local-visits]").inner_text()
     assert_fits_phone(page)
     screenshot(page, "offline-waiting-phone")
@@ -117,8 +116,8 @@ def test_failures_while_sending_keep_the_items_until_delivered(app, server, cont
     uuid = review_url.split("#")[1]
     page.get_by_role("button", name="Submit visit").click()
     page.wait_for_url("**/field/")
-    page.wait_for_function("document.querySelector('[data-outbox-status]').textContent"
-                           ".startsWith('Failed: will retry')", timeout=30000)
+    expect(page.locator("[data-outbox-status]")).to_contain_text("Failed: will retry",
+                                                                 timeout=30000)
     assert failures["count"] > 0
     assert visits_in(app, uuid) == ((0, None), 0)
     assert "waiting to send" in page.locator("[data-local-visits]").inner_text()
@@ -154,8 +153,7 @@ def test_signing_out_with_unsent_items_asks_and_keeps_them_for_their_owner(app, 
     sign_in(page, server.url, OTHER_SHOPPER)  # someone else on the same phone
     assert page.locator(".assignment").count() == 0  # Jo has no assignments
     assert page.locator("[data-local-visits]").is_hidden()
-    page.wait_for_function("document.querySelector('[data-outbox-status]')?.textContent "
-                           "=== 'All sent'")
+    expect(page.locator("[data-outbox-status]")).to_have_text("All sent")
     context.unroute("**/api/v1/visits/**")
     page.wait_for_timeout(1500)
     assert visits_in(app, uuid) == ((0, None), 0)  # never sent under someone else's name

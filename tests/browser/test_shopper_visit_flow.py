@@ -4,6 +4,7 @@ visit first and its outbox sends it; the server then holds it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,15 +35,12 @@ def photo_file() -> Path:
 
 
 def wait_saved(page):
-    page.wait_for_function(
-        "document.querySelector('[data-save-state]').textContent.startsWith('Saved')")
+    expect(page.locator("[data-save-state]")).to_have_text(re.compile(r"^Saved"))
 
 
 def wait_all_sent(page, timeout=30000):
     """Wait for the outbox to say so (check the server itself for what was sent)."""
-    page.wait_for_function(
-        "document.querySelector('[data-outbox-status]')?.textContent === 'All sent'",
-        timeout=timeout)
+    expect(page.locator("[data-outbox-status]")).to_have_text("All sent", timeout=timeout)
 
 
 def start_leeds(page):
