@@ -91,9 +91,3 @@ def authenticate(db: Database, email: str, password: str, method: str) -> dict |
 
 def load_user(db: Database, user_id: int) -> dict | None:
     return next(db.query("SELECT * FROM users WHERE id = ?", [user_id]), None)
-
-
-def branch_ids_of(db: Database, user_id: int) -> tuple[int, ...]:
-    return tuple(r[0] for r in db.execute(
-        "SELECT branch_id FROM manager_branches WHERE user_id = ? ORDER BY branch_id", [user_id]
-    ))

@@ -71,7 +71,8 @@ def export(branch_id: int):
     return response
 
 
-def _visit(visit_uuid: str) -> dict:
+def scorecard_visit_or_404(visit_uuid: str) -> dict:
+    """The visit whose scorecard the signed-in user may read (head office uses it too)."""
     visit = scorecards.scorecard_visit(get_db(), current_user, visit_uuid)
     if visit is None:
         abort(404)
@@ -89,13 +90,13 @@ def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200
 @bp.route("/visits/<visit_uuid>")
 @allow("manager", "office")
 def scorecard(visit_uuid: str):
-    return _render_scorecard(_visit(visit_uuid))
+    return _render_scorecard(scorecard_visit_or_404(visit_uuid))
 
 
 @bp.route("/visits/<visit_uuid>/acknowledge", methods=["POST"])
 @allow("manager")
 def acknowledge(visit_uuid: str):
-    scorecards.acknowledge(get_db(), _visit(visit_uuid), current_user.id)
+    scorecards.acknowledge(get_db(), scorecard_visit_or_404(visit_uuid), current_user.id)
     flash("Scorecard acknowledged.", "info")
     return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid), 303)
 
@@ -104,7 +105,7 @@ def acknowledge(visit_uuid: str):
 @allow("manager")
 def record_action(visit_uuid: str, question_id: int):
     db = get_db()
-    visit = _visit(visit_uuid)
+    visit = scorecard_visit_or_404(visit_uuid)
     if question_id not in scorecards.failed_question_ids(db, visit):
         abort(404)
     try:
@@ -128,7 +129,7 @@ def action_done(action_id: int):
         scorecards.complete_action(db, action_id, request.form.get("done_note", ""),
                                    current_user.id)
     except scorecards.ActionError as err:
-        visit = _visit(action["visit_uuid"])
+        visit = scorecard_visit_or_404(action["visit_uuid"])
         return _render_scorecard(visit, {action["question_id"]: err.fields}, 422)
     flash("Action marked done.", "info")
     return redirect(url_for("branch.scorecard", visit_uuid=action["visit_uuid"],

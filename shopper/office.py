@@ -32,6 +32,7 @@ from . import (
     scorecards,
 )
 from .access import allow
+from .branch import scorecard_visit_or_404
 from .db import get_db
 from .field import SHELL_VISIT, empty_screen
 from .pages import change_html, score_band
@@ -196,26 +197,19 @@ def review_queue():
 
 def _review_page(visit: dict, error: str | None = None, correcting: bool = False):
     db = get_db()
-    waiting = {v["uuid"]: v["flags"] for v in review.queue(db)}
+    waiting = review.queue(db, visit["id"])
     page = render_template(
         "office/review_visit.html", card=scorecards.build(db, visit, with_shopper=True),
         errors={}, posted={}, can_act=False, today=date.today(),
-        flags=waiting.get(visit["uuid"], []), history=review.history(db, visit["id"]),
+        flags=waiting[0]["flags"] if waiting else [], history=review.history(db, visit["id"]),
         review_error=error, correct_error=correcting and error)
     return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
-
-
-def _visit(visit_uuid: str) -> dict:
-    visit = scorecards.scorecard_visit(get_db(), current_user, visit_uuid)
-    if visit is None:
-        abort(404)
-    return visit
 
 
 @bp.route("/review/<visit_uuid>")
 @allow("office")
 def review_visit(visit_uuid: str):
-    return _review_page(_visit(visit_uuid))
+    return _review_page(scorecard_visit_or_404(visit_uuid))
 
 
 @bp.route("/review/<visit_uuid>/<any(publish, return, hold, correct):action>",
@@ -223,7 +217,7 @@ def review_visit(visit_uuid: str):
 @allow("office")
 def review_action(visit_uuid: str, action: str):
     db = get_db()
-    visit = _visit(visit_uuid)
+    visit = scorecard_visit_or_404(visit_uuid)
     form = request.form
     try:
         if action == "publish":

@@ -69,8 +69,8 @@ def _minutes(visit: dict) -> float | None:
     return (end - start).total_seconds() / 60
 
 
-def queue(db: Database) -> list[dict]:
-    """Visits waiting for review, oldest first, each with its flags."""
+def queue(db: Database, visit_id: int | None = None) -> list[dict]:
+    """Visits waiting for review, oldest first, each with its flags (or just one of them)."""
     rows = list(db.query(
         """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
                   (SELECT COUNT(*) FROM photos p JOIN questions q ON q.id = p.question_id
@@ -81,8 +81,8 @@ def queue(db: Database) -> list[dict]:
                        FROM visit_touchpoints WHERE visit_id = v.id) AS note_chars
            FROM visits v JOIN branches b ON b.id = v.branch_id
            JOIN users u ON u.id = v.shopper_id
-           WHERE v.status IN ('submitted', 'on_hold')
-           ORDER BY v.submitted_at, v.id"""))
+           WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
+           ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))
     norm = norms(db)
     for row in rows:
         row["flags"] = flags(row, norm)
