@@ -42,3 +42,10 @@ class AuthActions:
     def logout(self):
         token = csrf_token(self.client, "/")
         return self.client.post("/logout", data={"csrf_token": token})
+
+
+def signed_in(app, email, password=PASSWORD):
+    """A new test client of `app`, signed in as `email`."""
+    client = app.test_client()
+    AuthActions(client).login(email, password)
+    return client

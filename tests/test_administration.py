@@ -9,18 +9,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from .support import MANAGER_A, OFFICE, AuthActions, csrf_token
+from .support import MANAGER_A, OFFICE, AuthActions, csrf_token, signed_in
 
 GOOD = """code,name,region,address,latitude,longitude
 LDS01,Leeds Briggate (moved),North,1 New Road,53.80,-1.54
 HUL01,Hull Whitefriargate,North,5 Whitefriargate,53.744,-0.333
 """
 
-
-def office(app):
-    client = app.test_client()
-    AuthActions(client).login(OFFICE)
-    return client
 
 
 def upload(client, text):
@@ -30,7 +25,7 @@ def upload(client, text):
 
 
 def test_a_branch_list_adds_and_updates(app, db):
-    response = upload(office(app), GOOD)
+    response = upload(signed_in(app, OFFICE), GOOD)
     assert response.status_code == 303
     rows = dict(db.execute("SELECT code, name FROM branches WHERE code IN ('LDS01', 'HUL01')"))
     assert rows == {"LDS01": "Leeds Briggate (moved)", "HUL01": "Hull Whitefriargate"}
@@ -46,7 +41,7 @@ def test_a_branch_list_adds_and_updates(app, db):
 ])
 def test_a_wrong_row_imports_nothing_and_says_where(app, db, text, message):
     before = db.execute("SELECT COUNT(*) FROM branches").fetchone()[0]
-    response = upload(office(app), text)
+    response = upload(signed_in(app, OFFICE), text)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert "Nothing was saved" in response.get_data(as_text=True)
@@ -57,7 +52,7 @@ def test_deactivating_someone_ends_their_session(app, db):
     manager = app.test_client()
     AuthActions(manager).login(MANAGER_A)
     assert manager.get("/branch/").status_code == 200
-    client = office(app)
+    client = signed_in(app, OFFICE)
     user_id = db.execute("SELECT id FROM users WHERE email = ?", [MANAGER_A]).fetchone()[0]
     token = csrf_token(client, "/office/people")
     client.post(f"/office/people/{user_id}", data={"csrf_token": token, "active": "0"})
@@ -68,7 +63,7 @@ def test_deactivating_someone_ends_their_session(app, db):
 
 
 def test_an_account_with_branches_and_clear_refusals(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     token = csrf_token(client, "/office/people")
     ok = client.post("/office/people", data={
         "csrf_token": token, "email": "new.manager@demo.test", "name": "New Manager",
@@ -98,7 +93,7 @@ def test_assigning_a_region_and_the_same_branch_rule(app, db):
     from shopper import accounts
 
     from .support import FAST_HASH
-    client = office(app)
+    client = signed_in(app, OFFICE)
     jo = str(accounts.create_user(db, email="new.shopper@demo.test", name="New Shopper",
                                   role="shopper", password="long-enough-pw", method=FAST_HASH))
     north = db.execute("SELECT COUNT(*) FROM branches WHERE region = 'North'").fetchone()[0]
@@ -120,7 +115,7 @@ def test_assigning_a_region_and_the_same_branch_rule(app, db):
 ])
 def test_assignment_form_refusals(app, db, fields, message):
     before = db.execute("SELECT COUNT(*) FROM assignments").fetchone()[0]
-    response = assign(office(app), **fields)
+    response = assign(signed_in(app, OFFICE), **fields)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == before
@@ -130,7 +125,7 @@ def test_overdue_assignments_are_visible_and_can_be_cancelled(app, db):
     a = db.execute("SELECT id FROM assignments WHERE status = 'open' LIMIT 1").fetchone()[0]
     db.execute("UPDATE assignments SET window_start = '2026-01-01', window_end = '2026-01-10' "
                "WHERE id = ?", [a])
-    client = office(app)
+    client = signed_in(app, OFFICE)
     page = client.get("/office/assignments").get_data(as_text=True)
     assert "overdue" in page
     token = csrf_token(client, "/office/assignments")
@@ -142,7 +137,7 @@ def test_overdue_assignments_are_visible_and_can_be_cancelled(app, db):
 def test_changing_a_role_ends_the_session_and_drops_branch_links(app, db):
     manager = app.test_client()
     AuthActions(manager).login(MANAGER_A)
-    client = office(app)
+    client = signed_in(app, OFFICE)
     user_id = db.execute("SELECT id FROM users WHERE email = ?", [MANAGER_A]).fetchone()[0]
     token = csrf_token(client, "/office/people")
     client.post(f"/office/people/{user_id}", data={"csrf_token": token, "role": "shopper"})

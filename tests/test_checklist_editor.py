@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from shopper.checklist_format import parse_checklist
 
-from .support import OFFICE, AuthActions
+from .support import OFFICE, signed_in
 
 
 class FormFields(HTMLParser):
@@ -50,11 +50,6 @@ class FormFields(HTMLParser):
             self._select = None
 
 
-def office(app):
-    client = app.test_client()
-    AuthActions(client).login(OFFICE)
-    return client
-
 
 def editor_form(client, url) -> dict:
     parser = FormFields()
@@ -67,7 +62,7 @@ def versions(db):
 
 
 def test_saving_unchanged_makes_no_version_and_a_change_makes_one(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     form = editor_form(client, "/office/checklists/1/edit")
     assert form["tp-0-q-0-text"] == "Were you greeted within 30 seconds of coming in?"
     before = versions(db)
@@ -87,7 +82,7 @@ def test_saving_unchanged_makes_no_version_and_a_change_makes_one(app, db):
 
 
 def test_adding_moving_and_removing_questions(app):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     form = editor_form(client, "/office/checklists/1/edit")
     count = sum(1 for k in form if k.startswith("tp-1-q-") and k.endswith("-kind"))
     page = client.post("/office/checklists/1/edit", data={**form, "op": "add-q-1"})
@@ -102,7 +97,7 @@ def test_adding_moving_and_removing_questions(app):
 
 
 def test_a_broken_checklist_is_refused_naming_the_field(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     form = editor_form(client, "/office/checklists/1/edit")
     form["tp-2-q-1-target"] = "three"
     before = versions(db)
@@ -115,7 +110,7 @@ def test_a_broken_checklist_is_refused_naming_the_field(app, db):
 
 
 def test_a_new_checklist_from_scratch(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     token = editor_form(client, "/office/checklists/new")["csrf_token"]
     form = {"csrf_token": token, "slug": "quick-check", "name": "Quick check", "description": "",
             "tp-0-key": "desk", "tp-0-name": "Desk", "tp-0-weight": "1",
@@ -133,7 +128,7 @@ def test_a_new_checklist_from_scratch(app, db):
 
 
 def test_export_and_import_are_interchangeable(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     latest = db.execute("SELECT MAX(id) FROM checklist_versions").fetchone()[0]
     exported = client.get(f"/office/checklist-versions/{latest}.toml")
     assert exported.status_code == 200
@@ -151,7 +146,8 @@ def test_export_and_import_are_interchangeable(app, db):
 
 
 def test_the_preview_shows_a_screen_as_the_shopper_sees_it(app):
-    page = office(app).get("/office/checklist-versions/1/preview/3").get_data(as_text=True)
+    client = signed_in(app, OFFICE)
+    page = client.get("/office/checklist-versions/1/preview/3").get_data(as_text=True)
     assert "<strong>Phone</strong> 3/6" in page
     assert "as a shopper sees it on a phone" in page
     assert "local-visit.js" not in page

@@ -17,7 +17,7 @@ from shopper.checklist_store import load_version
 from shopper.scoring import score_visit
 from shopper.visits import answers_of
 
-from .support import OFFICE, AuthActions
+from .support import OFFICE, signed_in
 
 TODAY = date.today()
 SCOPE = comparisons.Scope(TODAY - timedelta(days=119), TODAY)
@@ -124,18 +124,13 @@ def test_trend_consistency_standards_and_moments(db, direct):
                                     for r in found["reasons"])
 
 
-def office(app):
-    client = app.test_client()
-    AuthActions(client).login(OFFICE)
-    return client
-
 
 def query(scope=SCOPE):
     return f"start={scope.start}&end={scope.end}"
 
 
 def test_the_league_export_equals_the_screen(app, db):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     rows = list(csv.DictReader(io.StringIO(
         client.get(f"/office/export/league.csv?{query()}").get_data(as_text=True))))
     league = comparisons.league_table(db, SCOPE)
@@ -147,7 +142,7 @@ def test_the_league_export_equals_the_screen(app, db):
 
 
 def test_visit_and_answer_exports(app, db, direct):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     visits = list(csv.DictReader(io.StringIO(
         client.get(f"/office/export/visits.csv?{query()}").get_data(as_text=True))))
     scoped = in_scope(direct, SCOPE)
@@ -159,7 +154,7 @@ def test_visit_and_answer_exports(app, db, direct):
 
 
 def test_a_heat_map_cell_drills_down_to_its_visits(app, db, direct):
-    client = office(app)
+    client = signed_in(app, OFFICE)
     branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
     page = html.unescape(client.get(f"/office/heatmap?{query()}").get_data(as_text=True))
     link = f"/office/visits?{query()}&touchpoint=parking&branch={branch}"
@@ -174,20 +169,21 @@ def test_a_heat_map_cell_drills_down_to_its_visits(app, db, direct):
 @pytest.mark.parametrize("args", ["start=yesterday", "start=2026-12-01&end=2026-01-01",
                                   "checklist=abc"])
 def test_bad_filters_are_a_clear_400(app, args):
-    response = office(app).get(f"/office/league?{args}")
+    response = signed_in(app, OFFICE).get(f"/office/league?{args}")
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize("page", ["league", "heatmap", "trends", "consistency", "standards",
                                   "moments", "visits"])
 def test_every_comparison_page_renders(app, page):
-    response = office(app).get(f"/office/{page}?{query()}&region=South")
+    response = signed_in(app, OFFICE).get(f"/office/{page}?{query()}&region=South")
     assert response.status_code == 200
     assert "South" in response.get_data(as_text=True)
 
 
 def test_each_league_row_drills_down_to_the_branch_and_its_visits(app, db):
     branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
-    page = html.unescape(office(app).get(f"/office/league?{query()}").get_data(as_text=True))
+    client = signed_in(app, OFFICE)
+    page = html.unescape(client.get(f"/office/league?{query()}").get_data(as_text=True))
     assert f'href="/branch/{branch}"' in page
     assert f'href="/office/visits?{query()}&branch={branch}"' in page

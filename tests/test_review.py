@@ -10,13 +10,7 @@ import pytest
 
 from shopper import review
 
-from .support import MANAGER_A, OFFICE, SHOPPER, AuthActions, csrf_token
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    AuthActions(client).login(email)
-    return client
+from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 
 
 def waiting(db, code=None):

@@ -16,7 +16,7 @@ from shopper.checklist_store import load_version
 from shopper.scoring import score_visit
 from shopper.visits import answers_of
 
-from .support import MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
+from .support import MANAGER_A, MANAGER_B, OFFICE, SHOPPER, csrf_token, signed_in
 
 
 def published(db, code="LDS01", with_gaps=True):
@@ -26,11 +26,6 @@ def published(db, code="LDS01", with_gaps=True):
                SELECT 1 FROM answers a WHERE a.visit_id = v.id AND a.outcome = 'not_met'))
            ORDER BY v.visit_date DESC""", [code, int(with_gaps)]))
 
-
-def signed_in(app, email):
-    client = app.test_client()
-    AuthActions(client).login(email)
-    return client
 
 
 def test_the_scorecard_shows_the_engines_scores(app, db):
