@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import (
@@ -45,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedInt
     os.makedirs(app.instance_path, exist_ok=True)
     config.load(app, test_config)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:  # the client's address and scheme as the reverse proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     os.makedirs(app.config["PHOTO_FOLDER"], exist_ok=True)
 
     db.init_app(app)

@@ -17,12 +17,29 @@ DEFAULTS = {
     "PHOTO_FOLDER_NAME": "photos",
     # Werkzeug hash method: scrypt at OWASP's minimum (N=2^17, r=8, p=1).
     "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
+    # Request limits: a whole request (a photo upload is the largest), the number of
+    # form fields (the checklist editor posts about ten per question), and the text
+    # held in memory for a form's non-file fields.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_PARTS": 5000,
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Cookies are sent over HTTPS only. Local development over plain HTTP turns this off
+    # (scripts/start sets SHOPPER_SECURE_COOKIES=false).
+    "SECURE_COOKIES": True,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host
+    # (1 behind nginx or Caddy). 0 trusts no such header.
+    "TRUSTED_PROXIES": 0,
+    # Login throttling, counted in the database so every worker process agrees.
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    # Photos older than this many days are deleted by `shopper expire-photos`;
+    # None keeps them for ever.
+    "PHOTO_RETENTION_DAYS": None,
     # A page opened in the field may be submitted hours later; the token stays bound to
     # the session instead of expiring after an hour.
     "WTF_CSRF_TIME_LIMIT": None,
@@ -49,6 +66,8 @@ def load(app, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE", str(instance / app.config["DATABASE_NAME"]))
     app.config.setdefault("PHOTO_FOLDER", str(instance / app.config["PHOTO_FOLDER_NAME"]))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
 

@@ -57,7 +57,8 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         env = {**os.environ, "SHOPPER_INSTANCE_PATH": str(self.instance),
-               "PYTHONPATH": str(ROOT), **self.extra_env}
+               "PYTHONPATH": str(ROOT), "SHOPPER_SECURE_COOKIES": "false",  # plain HTTP
+               **self.extra_env}
         self.process = subprocess.Popen([sys.executable, "-c", SERVER, str(self.port)],
                                         env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

@@ -1,0 +1,25 @@
+"""Production serving: `.venv/bin/gunicorn -c gunicorn.conf.py` (see README, "Deploying").
+
+One worker process per core. Workers are synchronous: the app is CPU-bound (templates,
+scoring, photo processing) and SQLite serialises writes, so threads would add contention,
+not throughput; the reverse proxy in front buffers slow phones' uploads. Every setting can
+be overridden with GUNICORN_CMD_ARGS or the SHOPPER_* variables read below.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "shopper:create_app()"
+bind = os.environ.get("SHOPPER_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SHOPPER_WORKERS", multiprocessing.cpu_count()))
+worker_class = "sync"
+# Migrations run once, in the master, before the workers fork (create_app applies them).
+preload_app = True
+# A 16 MB photo over a slow proxy connection still fits; a stuck worker is replaced.
+timeout = 60
+graceful_timeout = 30
+# Headers from the proxy (X-Forwarded-*) are trusted by the app only when
+# SHOPPER_TRUSTED_PROXIES says how many proxies there are.
+forwarded_allow_ips = os.environ.get("SHOPPER_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
