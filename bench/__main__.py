@@ -1,0 +1,47 @@
+"""`python -m bench [NAME ...] [--smoke] [--out FILE]`: run the benchmarks (all by default,
+in the order of issue 7) and write their results, with the machine's description, to
+docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+from datetime import UTC, datetime
+
+from .common import ROOT, machine
+
+BENCHMARKS = ["photo_ingest", "page_bytes", "throughput", "head_office", "sync_load"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    sections, started = [], time.monotonic()
+    for name in args.names or BENCHMARKS:
+        print(f"== {name}", flush=True)
+        section = importlib.import_module(f"bench.{name}").run(smoke=args.smoke)
+        print(section.markdown(), flush=True)
+        sections.append(section)
+    minutes = (time.monotonic() - started) / 60
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = ["# Benchmarks", "",
+              f"Written by `bash scripts/bench` on {stamp} in {minutes:.0f} min.", "",
+              f"Machine: {machine()}.", "",
+              "Timings are medians of several runs in one go on a shared, noisy machine; "
+              "ratios compare with a baseline measured in the same run.", ""]
+    text = "\n".join(header + [s.markdown() for s in sections])
+    with open(args.out, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"Wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
