@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         __name__,
         instance_path=config.instance_path(test_config),
         template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=None,  # served by pages.static_file, under content-hashed names
     )
     app.url_map.converters["int"] = BoundedInt
     os.makedirs(app.instance_path, exist_ok=True)

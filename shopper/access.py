@@ -29,8 +29,6 @@ def allow(*roles: str):
 
 
 def policy(app, endpoint: str) -> frozenset | None:
-    if endpoint == "static":
-        return frozenset({PUBLIC})
     view = app.view_functions.get(endpoint)
     return getattr(view, "allowed_roles", None)
 

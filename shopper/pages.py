@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
-from pathlib import Path
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
 from .access import PUBLIC, allow
+from .config import PROJECT_ROOT
 from .db import get_db
+from .static_assets import Assets
 
 bp = Blueprint("pages", __name__)
 
@@ -36,24 +45,33 @@ def healthz():
 def service_worker():
     """The service worker, at the site's root so that it controls every page."""
     assets = current_app.extensions["static_assets"]
-    response = make_response(render_template("pwa/sw.js", version=assets["version"],
-                                             assets=assets["urls"]))
+    response = make_response(render_template(
+        "pwa/sw.js", version=assets.version,
+        assets=sorted(asset.url for asset in assets.by_name.values())))
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
-def static_assets(app) -> dict:
-    """Every static file's URL, and one version for them all (a hash of their contents):
-    a new release gets a new service worker cache."""
-    folder = Path(app.static_folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(path.read_bytes())
-    return {"version": digest.hexdigest()[:16],
-            "urls": [f"/static/{p.relative_to(folder).as_posix()}" for p in files]}
+@bp.route("/static/<path:filename>")
+@allow(PUBLIC)
+def static_file(filename):
+    """A static file: kept for a year under its hashed name, revalidated under its plain
+    one (see static_assets.py); gzipped for browsers that accept it."""
+    found = current_app.extensions["static_assets"].lookup(filename)
+    if found is None:
+        abort(404)
+    asset, cache_control = found
+    gzipped = asset.gzipped is not None and "gzip" in request.accept_encodings
+    response = make_response(asset.gzipped if gzipped else asset.body)
+    response.mimetype = asset.mimetype
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if asset.gzipped is not None:
+        response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = cache_control
+    response.set_etag(asset.hashed_name + ("-gz" if gzipped else ""))
+    return response.make_conditional(request)
 
 
 def score_band(score) -> str:
@@ -104,7 +122,9 @@ def change_html(value) -> Markup:
 
 
 def init_app(app):
-    app.extensions["static_assets"] = static_assets(app)
+    assets = Assets(PROJECT_ROOT / "static")
+    app.extensions["static_assets"] = assets
+    app.jinja_env.globals["asset_url"] = assets.url
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["change"] = change_html
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)

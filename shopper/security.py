@@ -25,7 +25,7 @@ def add_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.path.startswith(PRIVATE_PREFIXES) and request.endpoint != "static":
+    if request.path.startswith(PRIVATE_PREFIXES):
         headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -24,7 +24,7 @@ LOGIN = "login"  # a redirect to the sign-in page
 
 # endpoint -> (method, expected outcome per visitor, in VISITORS order)
 EXPECTED = {
-    "static": ("GET", (200, 200, 200, 200, 200, 200)),
+    "pages.static_file": ("GET", (200, 200, 200, 200, 200, 200)),
     "pages.index": ("GET", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "pages.healthz": ("GET", (200, 200, 200, 200, 200, 200)),
     "pages.service_worker": ("GET", (200, 200, 200, 200, 200, 200)),

@@ -2,8 +2,8 @@
 // App shell (static files): cache first. Pages: network first, then this user's cached
 // copy, so the app opens with no signal. Unsent visits live in IndexedDB, never in these
 // caches, so a new release can drop old caches without losing any of them.
-import { currentUser, pagesCache, rememberUser } from "/static/offline-cache.js";
-import { flush } from "/static/outbox.js";
+import { currentUser, pagesCache, rememberUser } from "{{ asset_url('offline-cache.js') }}";
+import { flush } from "{{ asset_url('outbox.js') }}";
 
 const SHELL = "shell-{{ version }}";
 const ASSETS = {{ assets | tojson }};
@@ -60,9 +60,22 @@ async function networkFirst(request) {
   }
 }
 
+// A hashed name from an earlier release (in a page this phone cached before the update)
+// falls back to this release's copy of the same file when there is no signal.
+const HASHED = /\.[0-9a-f]{10}(\.[A-Za-z0-9]+)$/;
+const CURRENT = new Map(ASSETS.map((url) => [url.replace(HASHED, "$1"), url]));
+
 async function cacheFirst(request) {
   const cached = await caches.match(request, { ignoreSearch: true });
-  return cached || fetch(request);
+  if (cached) return cached;
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const current = CURRENT.get(new URL(request.url).pathname.replace(HASHED, "$1"));
+    const fallback = current && await caches.match(current);
+    if (fallback) return fallback;
+    throw error;
+  }
 }
 
 self.addEventListener("fetch", (event) => {
