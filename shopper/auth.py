@@ -1,14 +1,17 @@
 """Signing in and out. The session remembers the user id *and* their session version, so
-a password change or deactivation ends every existing session at its next request."""
+a password change or deactivation ends every existing session at its next request.
+Sign-in attempts pass the login throttle (throttle.py) before any password is checked."""
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,11 +20,12 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from . import accounts
-from .access import PUBLIC, ROLES, allow
+from . import accounts, throttle
+from .access import PUBLIC, ROLES, allow, wants_json
 from .db import get_db
 
 bp = Blueprint("auth", __name__)
@@ -88,17 +92,36 @@ def login():
         return redirect(current_user.home)
     form = LoginForm()
     if form.validate_on_submit():
-        row = accounts.authenticate(get_db(), form.email.data, form.password.data,
+        db = get_db()
+        attempt = throttle.admit_attempt(db, form.email.data, request.remote_addr or "",
+                                         throttle.utc_now(),
+                                         throttle.Limits.from_config(current_app.config))
+        if attempt.wait is not None:
+            return refuse(form, throttle.wait_message(attempt.wait), 429,
+                          {"Retry-After": str(math.ceil(attempt.wait.total_seconds()))})
+        row = accounts.authenticate(db, form.email.data, form.password.data,
                                     current_app.config["PASSWORD_HASH_METHOD"])
         if row is None:
-            flash("That email and password do not match an active account.", "error")
-            return render_template("auth/login.html", form=form), 401
+            return refuse(form, "That email and password do not match an active account.", 401)
+        throttle.record_success(db, attempt.attempt_id)
         session.clear()
         user = User(row)
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or user.home)
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
+
+
+def refuse(form, message: str, status: int, headers: dict | None = None):
+    """A refused sign-in: the form again with the message above it and the email as typed,
+    or the error as JSON for a client that asks for JSON. The same for every reason a
+    password did not open an account, so that nobody learns which emails exist."""
+    if wants_json():
+        code = HTTP_STATUS_CODES[status].lower().replace(" ", "_")
+        body = jsonify(error={"code": code, "message": message})
+    else:
+        body = render_template("auth/login.html", form=form, refusal=message)
+    return body, status, headers or {}
 
 
 @bp.route("/logout", methods=["POST"])

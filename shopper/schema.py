@@ -317,3 +317,12 @@ CREATE INDEX visits_status_date
     ON visits (status, visit_date, branch_id, score, critical_failed);
 """
     )
+
+
+@migrations()
+def m006_login_attempt_refusals(db):
+    """A sign-in refused by the login throttle checks no password: it is kept in the record
+    but marked, so that it does not count as a failure and does not stretch the lockout.
+    The index on the time lets pruning old attempts skip the rest of the table."""
+    db.execute("ALTER TABLE login_attempts ADD COLUMN refused INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX login_attempts_at ON login_attempts (at)")
