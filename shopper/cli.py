@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, backup, create_app, demo
+from . import accounts, backup, create_app, demo, photo_retention
 from .access import ROLES
 from .checklist_format import ChecklistError, load_checklist_file
 from .checklist_store import import_checklist
@@ -74,9 +77,70 @@ def backup_command(dest: Path):
     click.echo(f"Backed up the database and {copied} photo file(s) to {dest}.")
 
 
+@click.command("clean-photos")
+@with_appcontext
+@click.option("--older-than", type=click.IntRange(min=0), default=60, show_default=True,
+              metavar="MINUTES", help="Leave files written in the last MINUTES: an upload in "
+              "progress writes its files before its row (0 only with the app stopped).")
+@click.option("--dry-run", is_flag=True, help="List the orphaned files; delete nothing.")
+def clean_photos_command(older_than: int, dry_run: bool):
+    """Delete photo files that no photo row names (left by uploads that never committed)."""
+    _log_to_stderr()
+    result = photo_retention.clean_orphans(get_db(), current_app.config["PHOTO_FOLDER"],
+                                           older_than=timedelta(minutes=older_than),
+                                           dry_run=dry_run)
+    if dry_run:
+        for orphan in result.orphans:
+            click.echo(f"{orphan.name} ({orphan.size:,} bytes)")
+        size = sum(orphan.size for orphan in result.orphans)
+        click.echo(f"Would remove {len(result.orphans)} orphaned photo file(s) ({size:,} "
+                   "bytes); nothing deleted (dry run).")
+    else:
+        click.echo(f"Removed {result.removed_files} orphaned photo file(s) "
+                   f"({result.removed_bytes:,} bytes).")
+
+
+@click.command("expire-photos")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="List what would expire; change nothing.")
+def expire_photos_command(dry_run: bool):
+    """Delete the photos of visits dated more than PHOTO_RETENTION_DAYS days ago; the rows
+    stay, marked, so that scorecards say the photo was removed."""
+    _log_to_stderr()
+    try:
+        days = photo_retention.retention_days(current_app.config["PHOTO_RETENTION_DAYS"])
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    if days is None:
+        click.echo("Photo retention is off (PHOTO_RETENTION_DAYS is not set): "
+                   "no photo deleted.")
+        return
+    result = photo_retention.expire_photos(get_db(), current_app.config["PHOTO_FOLDER"],
+                                           days=days, today=datetime.now(UTC).date(),
+                                           dry_run=dry_run)
+    what = (f"{len(result.photos)} photo(s) of {result.visits} visit(s) dated before "
+            f"{result.cutoff.isoformat()} (retention {days} days)")
+    if dry_run:
+        by_visit = Counter((p["visit_date"], p["visit_uuid"]) for p in result.photos)
+        for (visit_date, visit_uuid), count in sorted(by_visit.items()):
+            click.echo(f"{visit_date} visit {visit_uuid}: {count} photo(s)")
+        click.echo(f"Would expire {what}; nothing deleted (dry run).")
+    else:
+        click.echo(f"Expired {what}: removed {result.removed_files} file(s) "
+                   f"({result.removed_bytes:,} bytes).")
+
+
+def _log_to_stderr() -> None:
+    """Let the app's log lines at INFO through (Flask's handler writes them to stderr),
+    unless logging has been set up already."""
+    logger = current_app.logger
+    if logger.level == logging.NOTSET and logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def register_commands(app) -> None:
     for command in (import_checklist_command, create_user_command, demo_command,
-                    backup_command):
+                    backup_command, clean_photos_command, expire_photos_command):
         app.cli.add_command(command)
 
 

@@ -18,6 +18,9 @@ def show(photo_uuid: str, size: str):
     photo = reports.photo_for_user(get_db(), current_user, photo_uuid)
     if photo is None:
         abort(404)
+    if photo["expired_at"]:
+        abort(410, description=f"This photo was removed {photo['expired_after_days']} days "
+                               "after the visit, under the photo retention policy.")
     name = photo["thumb_name"] if size == "thumb" else photo["stored_name"]
     try:
         path = photo_store.path_of(current_app.config["PHOTO_FOLDER"], name)

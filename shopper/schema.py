@@ -326,3 +326,12 @@ def m006_login_attempt_refusals(db):
     The index on the time lets pruning old attempts skip the rest of the table."""
     db.execute("ALTER TABLE login_attempts ADD COLUMN refused INTEGER NOT NULL DEFAULT 0")
     db.execute("CREATE INDEX login_attempts_at ON login_attempts (at)")
+
+
+@migrations()
+def m007_photo_expiry(db):
+    """A photo past the retention period (`shopper expire-photos`) keeps its row but loses
+    its files: the row says when, and after how many days, so that a scorecard shows "photo
+    removed" instead of a broken image and a phone sending the photo again finds it held."""
+    db.execute("ALTER TABLE photos ADD COLUMN expired_at TEXT")
+    db.execute("ALTER TABLE photos ADD COLUMN expired_after_days INTEGER")

@@ -97,7 +97,8 @@ def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
                             [visit["id"]]).fetchall())
     moments = {r["touchpoint_id"]: r for r in db.query(
         "SELECT * FROM visit_touchpoints WHERE visit_id = ?", [visit["id"]])}
-    photos = list(db.query("SELECT uuid, caption, question_id, touchpoint_id, width, height "
+    photos = list(db.query("SELECT uuid, caption, question_id, touchpoint_id, width, height, "
+                           "expired_at, expired_after_days "
                            "FROM photos WHERE visit_id = ? ORDER BY id", [visit["id"]]))
     previous = previous_visit(db, visit)
     previous_scores = _touchpoint_scores(db, previous["id"]) if previous else {}

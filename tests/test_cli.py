@@ -9,7 +9,8 @@ import pytest
 
 from shopper.db import connect
 
-COMMANDS = ["init-db", "demo", "create-user", "import-checklist", "backup", "run"]
+COMMANDS = ["init-db", "demo", "create-user", "import-checklist", "backup", "clean-photos",
+            "expire-photos", "run"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
