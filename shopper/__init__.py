@@ -53,10 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     auth.init_app(app)
+    security.init_app(app)  # before anything reads the body: its size limits
     access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
     csrf.init_app(app)
     errors.init_app(app)
-    security.init_app(app)
     pages.init_app(app)
     for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp, api.bp):
         app.register_blueprint(blueprint)

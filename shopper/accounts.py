@@ -12,6 +12,8 @@ from .db import Database, now
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+MAX_EMAIL = 254  # the longest address SMTP carries
+MAX_NAME = 120
 
 
 class AccountError(ValueError):
@@ -23,6 +25,9 @@ def create_user(db: Database, *, email: str, name: str, role: str, password: str
     """Create an account (or raise AccountError saying what is wrong). Managers are
     linked to the branches whose codes are given."""
     email = email.strip().lower()
+    if len(email) > MAX_EMAIL or len(name) > MAX_NAME:
+        raise AccountError(f"keep the email under {MAX_EMAIL} and the name under "
+                           f"{MAX_NAME} characters")
     if not EMAIL.match(email):
         raise AccountError(f"{email!r} is not an email address")
     if role not in ROLES:

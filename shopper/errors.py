@@ -21,7 +21,9 @@ MESSAGES = {
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    message = MESSAGES.get(code, error.description)
+    # abort(400, "what to do instead") says more than the generic message for the code.
+    specific = error.description != type(error).description
+    message = error.description if specific else MESSAGES.get(code, error.description)
     if isinstance(error, CSRFError):
         message = "The form had expired or was sent from elsewhere. Please try again."
     if wants_json():

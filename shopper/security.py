@@ -1,10 +1,11 @@
 """Response headers that every page carries: a strict Content-Security-Policy (no inline
 script or style anywhere in the app), no sniffing, no framing, a referrer policy, HSTS over
-HTTPS, and no caching of what is private (scorecards, photos, exports, the API)."""
+HTTPS, and no caching of what is private (scorecards, photos, exports, the API). And the
+size of what a request may send."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -30,5 +31,14 @@ def add_headers(response):
     return response
 
 
+def limit_body():
+    """Only multipart bodies (photos, a branch list) may be as large as MAX_CONTENT_LENGTH.
+    A plain form or a JSON body is read into memory at once, so it is held to
+    MAX_FORM_MEMORY_SIZE, which Werkzeug applies to multipart text fields alone."""
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
+
+
 def init_app(app):
+    app.before_request(limit_body)
     app.after_request(add_headers)
