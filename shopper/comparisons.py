@@ -150,6 +150,18 @@ def heat_map(db: Database, scope: Scope) -> dict:
     return {"touchpoints": order, "rows": rows}
 
 
+def with_region_rollups(rows: list[dict], branch_rows: list[dict]) -> list[dict]:
+    """Some of a heat map's branch rows (a page of them), each region's roll-up row
+    before the first of its branches."""
+    rollups = {row["region"]: row for row in rows if row["rollup"]}
+    shown: list[dict] = []
+    for row in branch_rows:
+        if not shown or shown[-1]["region"] != row["region"]:
+            shown.append(rollups[row["region"]])
+        shown.append(row)
+    return shown
+
+
 def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
                       touchpoint: str | None) -> list[dict]:
     """The published visits behind a heat-map cell (or a league-table row)."""

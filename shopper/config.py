@@ -43,6 +43,8 @@ DEFAULTS = {
     # A page opened in the field may be submitted hours later; the token stays bound to
     # the session instead of expiring after an hour.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Rows per page of the long lists (league table, heat map); "show all" is a click away.
+    "LIST_PAGE_SIZE": 100,
     # Score bands for scorecards and reports: red below the first, green from the second.
     "SCORE_BAND_AMBER": 70,
     "SCORE_BAND_GREEN": 85,

@@ -36,11 +36,13 @@ from .branch import scorecard_visit_or_404
 from .db import get_db
 from .field import SHELL_VISIT, empty_screen
 from .pages import change_html, score_band
+from .pagination import Page, page_of
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 
 DEFAULT_DAYS = 90
+HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 
 
 def _scope() -> comparisons.Scope:
@@ -58,6 +60,15 @@ def _scope() -> comparisons.Scope:
     if (end - start).days > 3660:
         abort(400, "Choose a period of ten years or less.")
     return comparisons.Scope(start, end, args.get("region") or None, checklist)
+
+
+def _page(items: list) -> Page:
+    """The page of a long list that ?page=N (or ?show=all) asks for."""
+    number = request.args.get("page", "1")
+    if not number.isdecimal() or len(number) > 6:
+        abort(400, "The page is a number: 1, 2, 3…")
+    return page_of(items, int(number), request.args.get("show") == "all",
+                   current_app.config["LIST_PAGE_SIZE"])
 
 
 def league_display(rows: list[dict]) -> list[dict]:
@@ -82,11 +93,16 @@ def _filters(scope: comparisons.Scope) -> dict:
 def home():
     db = get_db()
     scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
+    league = comparisons.league_table(db, scope)
+    # The best and the weakest at a glance; the whole league is a click away.
+    top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
+        league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
     return render_template(
         "office/home.html",
         counts=reports.visits_by_status(db),
         follow_up=reports.follow_up_counts(db, scope.end),
-        league=league_display(comparisons.league_table(db, scope)), **_filters(scope),
+        top=league_display(top), bottom=league_display(bottom),
+        hidden=len(league) - len(top) - len(bottom), **_filters(scope),
     )
 
 
@@ -96,10 +112,9 @@ def league():
     scope = _scope()
     sort = request.args.get("sort", "rank")
     descending = request.args.get("order") == "desc"
+    page = _page(comparisons.league_table(get_db(), scope, sort, descending))
     return render_template("office/league.html", sort=sort, descending=descending,
-                           league=league_display(
-                               comparisons.league_table(get_db(), scope, sort, descending)),
-                           **_filters(scope))
+                           league=league_display(page.items), page=page, **_filters(scope))
 
 
 @bp.route("/heatmap")
@@ -107,11 +122,14 @@ def league():
 def heatmap():
     scope = _scope()
     heat = comparisons.heat_map(get_db(), scope)
-    for row in heat["rows"]:  # bands and labels here: 12,000 cells are a lot of template work
+    page = _page([row for row in heat["rows"] if not row["rollup"]])
+    rows = comparisons.with_region_rollups(heat["rows"], page.items)
+    for row in rows:  # bands and labels here rather than in the template: cells are many
         for cell in row["cells"].values():
             cell["band"] = score_band(cell["score"])
             cell["label"] = f"{cell['score']:.0f}"
-    return render_template("office/heatmap.html", heat=heat, **_filters(scope))
+    return render_template("office/heatmap.html", touchpoints=heat["touchpoints"], rows=rows,
+                           page=page, **_filters(scope))
 
 
 @bp.route("/visits")

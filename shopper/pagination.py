@@ -1,0 +1,34 @@
+"""Long lists a page at a time: a league of 2,000 branches is twenty pages of 100, with
+every branch on one page a click away for those who want to scroll or print it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int  # 1-based; 1 when showing all
+    count: int  # how many pages at PER_PAGE
+    total: int  # items in the whole list
+    first: int  # position of the first item shown, 1-based (0 for an empty list)
+    showing_all: bool
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def page_of(items: list, number: int = 1, show_all: bool = False,
+            per_page: int = PER_PAGE) -> Page:
+    """Page `number` of items (a number past the end shows the last page)."""
+    count = max(1, math.ceil(len(items) / per_page))
+    if show_all or count == 1:
+        return Page(items, 1, count, len(items), 1 if items else 0, show_all)
+    number = min(max(number, 1), count)
+    start = (number - 1) * per_page
+    return Page(items[start:start + per_page], number, count, len(items), start + 1, False)
