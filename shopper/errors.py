@@ -26,11 +26,13 @@ def handle_http_error(error: HTTPException):
     message = error.description if specific else MESSAGES.get(code, error.description)
     if isinstance(error, CSRFError):
         message = "The form had expired or was sent from elsewhere. Please try again."
+    # The exception's own headers (Allow on a 405, Retry-After on a 429) go with the answer.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if wants_json():
         return jsonify(error={"code": error.name.lower().replace(" ", "_"),
-                              "message": message}), code
+                              "message": message}), code, headers
     return render_template("errors/error.html", code=code, title=error.name,
-                           message=message), code
+                           message=message), code, headers
 
 
 def init_app(app):

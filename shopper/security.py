@@ -32,10 +32,10 @@ def add_headers(response):
 
 
 def limit_body():
-    """Only multipart bodies (photos, a branch list) may be as large as MAX_CONTENT_LENGTH.
-    A plain form or a JSON body is read into memory at once, so it is held to
-    MAX_FORM_MEMORY_SIZE, which Werkzeug applies to multipart text fields alone."""
-    if request.mimetype != "multipart/form-data":
+    """A plain form or a JSON body is parsed in memory at once, so it is held to
+    MAX_FORM_MEMORY_SIZE (which Werkzeug applies to multipart text fields alone). Uploads
+    (multipart forms, a photo's raw bytes) may use all of MAX_CONTENT_LENGTH."""
+    if request.mimetype == "application/x-www-form-urlencoded" or request.is_json:
         request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
 
 
