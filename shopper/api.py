@@ -91,7 +91,7 @@ def put_visit(visit_uuid: str):
 @bp.route("/v1/visits/<visit_uuid>/photos/<photo_uuid>", methods=["PUT"])
 @allow("shopper")
 def put_photo(visit_uuid: str, photo_uuid: str):
-    sha = (request.headers.get("X-Content-SHA256") or "").lower()
+    sha = request.headers.get("X-Content-SHA256") or ""
     state = sync.put_photo(get_db(), current_app.config["PHOTO_FOLDER"], current_user.id,
                            visit_uuid, photo_uuid, sha, request.get_data(cache=False))
     return jsonify(visit=state)

@@ -1,5 +1,6 @@
 """The OpenAPI 3 description of the sync API. tests/test_sync_api.py keeps it equal to the
-routes the app registers, so it cannot drift."""
+routes the app registers, and tests/test_api_fuzz.py holds every answer to it, so it
+cannot drift."""
 
 from __future__ import annotations
 
@@ -46,16 +47,22 @@ VISIT_PAYLOAD = {
         "assignment_id": {"type": "integer"},
         "version_id": {"type": "integer", "description": "the checklist version shown"},
         "started_at": {"type": "string", "format": "date-time"},
-        "position": {"type": "object", "properties": {
-            "status": {"type": "string",
-                       "enum": ["given", "refused", "unavailable", "not_asked"]},
-            "latitude": {"type": "number"}, "longitude": {"type": "number"},
-            "accuracy_m": {"type": ["number", "null"]}}},
+        "position": {
+            "type": "object", "required": ["status"],
+            "properties": {
+                "status": {"type": "string",
+                           "enum": ["given", "refused", "unavailable", "not_asked"]},
+                "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                "accuracy_m": {"type": ["number", "null"], "minimum": 0}},
+            "if": {"properties": {"status": {"const": "given"}}},
+            "then": {"required": ["latitude", "longitude"]}},
         "answers": {"type": "array", "items": {
             "type": "object", "required": ["question_id"],
             "properties": {
                 "question_id": {"type": "integer"},
-                "value": {"description": "yes/no, 1-5, an option label, a number, seconds "
+                "value": {"type": ["string", "number", "null"],
+                          "description": "yes/no, 1-5, an option label, a number, seconds "
                                          "or text; null when not answered"},
                 "na": {"type": "boolean"}, "note": {"type": "string", "maxLength": 2000}}}},
         "touchpoints": {"type": "array", "items": {
@@ -84,8 +91,10 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    words = {400: "bad request", 401: "not signed in (session expired): keep the item and "
-             "sign in again", 403: "not allowed for this role", 404: "not found",
+    words = {400: "bad request: the body is not JSON, or the CSRF token is missing or has "
+             "expired (fetch a new one from GET /api/v1/session)",
+             401: "not signed in (session expired): keep the item and sign in again",
+             403: "not allowed for this role", 404: "not found",
              409: "conflict: already sent, or different content under the same id",
              413: "too large", 422: "invalid: see error.fields"}
     return {str(code): _json(ERROR, words[code]) for code in codes}
@@ -156,7 +165,7 @@ def openapi_document() -> dict:
                                                             "format": "binary"}}}},
                 "responses": {"200": _json(_wrapped("visit", VISIT_STATE),
                                            "what the server now holds"),
-                              **_errors(401, 403, 404, 409, 413, 422)}}},
+                              **_errors(400, 401, 403, 404, 409, 413, 422)}}},
         },
         "components": {"schemas": {"Error": ERROR, "VisitState": VISIT_STATE,
                                    "VisitPayload": VISIT_PAYLOAD}},

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from .answers import (
     MAX_CAPTION,
     MAX_NOTE,
     MAX_REASON,
     AnswerError,
-    check_length,
     missing_items,
     parse_answer,
 )
@@ -73,11 +74,32 @@ def canonical_digest(payload: dict) -> str:
                           .encode()).hexdigest()
 
 
+UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+SHA256_FORM = re.compile(r"[0-9a-f]{64}")
+TIMESTAMP_FORM = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)", re.ASCII)
+MAX_ID = 2**63 - 1  # SQLite's integers
+
+
 def parse_uuid(value) -> str:
+    """The canonical form of a UUID written as the document says (8-4-4-4-12 hex digits)."""
+    if not isinstance(value, str) or not UUID_FORM.fullmatch(value):
+        raise SyncError(422, "invalid_uuid", f"{value!r} is not a UUID.")
+    return str(uuidlib.UUID(value))
+
+
+def _id(value) -> int | None:
+    """An id as JSON sends it: an integer SQLite can hold (true and 1.0 are not ids)."""
+    return value if type(value) is int and 0 < value <= MAX_ID else None
+
+
+def _number(value) -> float | None:
+    if type(value) not in (int, float):
+        return None
     try:
-        return str(uuidlib.UUID(str(value)))
-    except ValueError:
-        raise SyncError(422, "invalid_uuid", f"{value!r} is not a UUID.") from None
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
@@ -90,7 +112,8 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
     version = _version(db, assignment, payload.get("version_id"))
     parsed = VisitPayload(assignment["id"], version.id, _timestamp(payload, errors),
                           _position(payload.get("position"), errors),
-                          submit=payload.get("submit") is True, digest=canonical_digest(payload))
+                          submit=_flag(payload, "submit", "submit", errors),
+                          digest=canonical_digest(payload))
     questions = version.questions_by_id()
     for i, item in enumerate(_list(payload, "answers", errors)):
         _answer(item, f"answers[{i}]", questions, parsed, errors)
@@ -99,10 +122,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
         _moment(item, f"touchpoints[{i}]", touchpoint_ids, parsed, errors)
     for i, item in enumerate(_list(payload, "photos", errors)):
         _photo(item, f"photos[{i}]", questions, touchpoint_ids, parsed, errors)
-    try:
-        parsed.reply = check_length(str(payload.get("reply") or ""), MAX_NOTE, "reply")
-    except AnswerError as err:
-        errors["reply"] = str(err)
+    parsed.reply = _text(payload, "reply", MAX_NOTE, "reply", errors)
     if errors:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.", errors)
     return parsed
@@ -110,7 +130,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
 
 def _assignment(db, shopper_id, assignment_id) -> dict:
     row = next(db.query("SELECT * FROM assignments WHERE id = ? AND shopper_id = ?",
-                        [assignment_id if isinstance(assignment_id, int) else -1, shopper_id]),
+                        [_id(assignment_id), shopper_id]),
                None)
     if row is None:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
@@ -120,7 +140,7 @@ def _assignment(db, shopper_id, assignment_id) -> dict:
 
 def _version(db, assignment, version_id) -> StoredVersion:
     row = db.execute("SELECT checklist_id FROM checklist_versions WHERE id = ?",
-                     [version_id if isinstance(version_id, int) else -1]).fetchone()
+                     [_id(version_id)]).fetchone()
     if row is None or row[0] != assignment["checklist_id"]:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"version_id": "Not a version of this assignment's checklist."})
@@ -128,11 +148,16 @@ def _version(db, assignment, version_id) -> StoredVersion:
 
 
 def _timestamp(payload, errors) -> str:
+    """An RFC 3339 time with its offset, stored in UTC to the second."""
     value = payload.get("started_at")
-    if not isinstance(value, str) or len(value) < 20 or not value[:4].isdigit():
-        errors["started_at"] = "A UTC time such as 2026-11-25T09:30:00Z is required."
+    try:
+        if not isinstance(value, str) or not TIMESTAMP_FORM.fullmatch(value):
+            raise ValueError
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):
+        errors["started_at"] = "A time such as 2026-11-25T09:30:00Z is required."
         return ""
-    return value[:19] + "Z"
 
 
 def _position(value, errors) -> Position:
@@ -144,15 +169,16 @@ def _position(value, errors) -> Position:
         return Position()
     if value["status"] != "given":
         return Position(value["status"])
-    try:
-        lat, lon = float(value["latitude"]), float(value["longitude"])
-        accuracy = value.get("accuracy_m")
-        accuracy = None if accuracy is None else float(accuracy)
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValueError
-    except (KeyError, TypeError, ValueError):
+    lat, lon = _number(value.get("latitude")), _number(value.get("longitude"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         errors["position"] = "latitude and longitude must be numbers on the globe."
         return Position()
+    accuracy = value.get("accuracy_m")
+    if accuracy is not None:
+        accuracy = _number(accuracy)
+        if accuracy is None or not 0 <= accuracy < float("inf"):
+            errors["position.accuracy_m"] = "The accuracy is a distance in metres, or null."
+            return Position()
     return Position("given", lat, lon, accuracy)
 
 
@@ -164,38 +190,59 @@ def _list(payload, name, errors) -> list:
     return value
 
 
+def _flag(item, name, where, errors) -> bool:
+    """An optional boolean: absent is false, anything but true or false is refused."""
+    value = item.get(name, False)
+    if type(value) is not bool:
+        errors[where] = "Must be true or false."
+        return False
+    return value
+
+
+def _text(item, name, limit, where, errors) -> str:
+    """An optional string of at most `limit` characters as sent; stored stripped."""
+    value = item.get(name, "")
+    if not isinstance(value, str):
+        errors[where] = "Must be text."
+    elif len(value) > limit:
+        errors[where] = f"The {name} is {len(value):,} characters long: keep it under {limit:,}."
+    else:
+        return value.strip()
+    return ""
+
+
 def _answer(item, where, questions, parsed, errors) -> None:
-    q = questions.get(item.get("question_id"))
+    question_id = _id(item.get("question_id"))
+    q = questions.get(question_id)
     if q is None:
         errors[f"{where}.question_id"] = "That question is not part of this visit's checklist."
         return
     value = item.get("value")
+    na = _flag(item, "na", f"{where}.na", errors)
+    note = _text(item, "note", MAX_NOTE, f"{where}.note", errors)
+    if value is not None and type(value) not in (str, int, float):
+        errors[f"{where}.value"] = "Not a valid answer for this question."
+        return
     try:
-        if isinstance(value, (dict, list, bool)):
-            raise AnswerError("Not a valid answer for this question.")
-        answer = parse_answer(q, None if value is None else str(value), item.get("na") is True)
-        note = check_length(str(item.get("note") or ""), MAX_NOTE, "note")
+        answer = parse_answer(q, None if value is None else str(value), na)
     except AnswerError as err:
         errors[f"{where}.value"] = str(err)
         return
-    parsed.answers[item["question_id"]] = (answer, note)
+    parsed.answers[question_id] = (answer, note)
 
 
 def _moment(item, where, touchpoint_ids, parsed, errors) -> None:
-    if item.get("touchpoint_id") not in touchpoint_ids:
+    touchpoint_id = _id(item.get("touchpoint_id"))
+    if touchpoint_id not in touchpoint_ids:
         errors[f"{where}.touchpoint_id"] = "That touchpoint is not part of this checklist."
         return
-    moment = item.get("moment") or None
+    moment = item.get("moment")
     if moment not in (None, "golden", "dull"):
-        errors[f"{where}.moment"] = "Must be golden, dull or empty."
+        errors[f"{where}.moment"] = "Must be golden, dull or null."
         return
-    try:
-        reason = check_length(str(item.get("reason") or ""), MAX_REASON, "reason")
-        note = check_length(str(item.get("note") or ""), MAX_NOTE, "note")
-    except AnswerError as err:
-        errors[where] = str(err)
-        return
-    parsed.moments[item["touchpoint_id"]] = (moment, reason, note)
+    reason = _text(item, "reason", MAX_REASON, f"{where}.reason", errors)
+    note = _text(item, "note", MAX_NOTE, f"{where}.note", errors)
+    parsed.moments[touchpoint_id] = (moment, reason, note)
 
 
 def _photo(item, where, questions, touchpoint_ids, parsed, errors) -> None:
@@ -204,19 +251,17 @@ def _photo(item, where, questions, touchpoint_ids, parsed, errors) -> None:
     except SyncError as err:
         errors[f"{where}.uuid"] = err.message
         return
-    sha = str(item.get("sha256") or "")
-    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+    sha = item.get("sha256")
+    if not isinstance(sha, str) or not SHA256_FORM.fullmatch(sha):
         errors[f"{where}.sha256"] = "The photo's sha256, in lowercase hex, is required."
         return
     qid, tp_id = item.get("question_id"), item.get("touchpoint_id")
-    if (qid is None) == (tp_id is None) or (qid is not None and qid not in questions) or (
-            tp_id is not None and tp_id not in touchpoint_ids):
+    if (qid is None) == (tp_id is None) or (qid is not None and _id(qid) not in questions) or (
+            tp_id is not None and _id(tp_id) not in touchpoint_ids):
         errors[where] = "A photo belongs to one question or one touchpoint of this checklist."
         return
-    try:
-        caption = check_length(str(item.get("caption") or ""), MAX_CAPTION, "caption")
-    except AnswerError as err:
-        errors[f"{where}.caption"] = str(err)
+    caption = _text(item, "caption", MAX_CAPTION, f"{where}.caption", errors)
+    if f"{where}.caption" in errors:
         return
     parsed.photos[photo_uuid] = {"sha256": sha, "question_id": qid, "touchpoint_id": tp_id,
                                  "caption": caption}
@@ -243,6 +288,8 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
                 return visit_state(db, visit_uuid)
             raise SyncError(409, "already_sent",
                             "This visit has been sent for review and can no longer be changed.")
+        if visit["assignment_id"] != parsed.assignment_id:
+            raise SyncError(409, "conflict", "This visit belongs to another assignment.")
         if visit["version_id"] != parsed.version_id:
             raise SyncError(409, "conflict", "This visit was started with another checklist "
                                              "version.")
@@ -323,6 +370,9 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
     """Store one photo the visit lists. Identical bytes again: nothing changes. Different
     bytes under the same UUID: refused."""
     visit_uuid, photo_uuid = parse_uuid(visit_uuid), parse_uuid(photo_uuid)
+    if not SHA256_FORM.fullmatch(sha256):
+        raise SyncError(422, "invalid_sha256", "The X-Content-SHA256 header must be the "
+                                               "photo's sha256 in lowercase hex.")
     visit = _visit(db, visit_uuid)
     if visit is None or visit["shopper_id"] != shopper_id:
         raise SyncError(404, "not_found", "No such visit: send the visit before its photos.")
