@@ -25,21 +25,46 @@ class Database(sqlite_utils.Database):
     @contextmanager
     def atomic(self):
         """As sqlite-utils' atomic(), but the outermost transaction is BEGIN IMMEDIATE."""
+        pending = self._after_commit
         if self.conn.in_transaction:
-            with super().atomic():
-                yield self
+            registered = len(pending)
+            try:
+                with super().atomic():
+                    yield self
+            except BaseException:
+                del pending[registered:]  # rolled back to the savepoint
+                raise
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
         except BaseException:
+            pending.clear()
             self.rollback()
             raise
         try:
             self.conn.execute("COMMIT")
         except BaseException:
+            pending.clear()
             self.rollback()
             raise
+        actions, pending[:] = list(pending), []
+        for action in actions:
+            action()
+
+    def after_commit(self, action) -> None:
+        """Run `action` once the `atomic()` block under way commits (at once if there is
+        none); forget it if the block rolls back. For what a rollback cannot undo, such as
+        deleting a photo's files: done inside the transaction, a rollback would bring the
+        row back without them."""
+        if self.conn.in_transaction:
+            self._after_commit.append(action)
+        else:
+            action()
+
+    @property
+    def _after_commit(self) -> list:
+        return self.__dict__.setdefault("_pending_after_commit", [])
 
 
 def connect(path) -> Database:

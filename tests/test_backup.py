@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -51,3 +52,44 @@ def test_backup_never_overwrites_an_earlier_one(app, tmp_path):
     again = runner.invoke(args=["backup", str(tmp_path / "b")])
     assert again.exit_code == 1
     assert "already exists" in again.output
+
+
+def test_a_photo_deleted_while_the_backup_runs_is_skipped(app, tmp_path, monkeypatch):
+    """A draft's photo replaced (or an expired one removed) between listing the photo
+    folder and copying the file: the backup completes with every other photo."""
+    folder = Path(app.config["PHOTO_FOLDER"])
+    doomed = folder / "zz" / "replaced.jpg"
+    doomed.parent.mkdir(parents=True)
+    doomed.write_bytes(b"\xff\xd8 old photo")
+    kept = [p for p in folder.rglob("*") if p.is_file() and p != doomed]
+    copy = shutil.copy2
+
+    def deleted_just_before_copying(src, dst):
+        if Path(src) == doomed:
+            doomed.unlink()
+        return copy(src, dst)
+
+    monkeypatch.setattr("shopper.backup.shutil.copy2", deleted_just_before_copying)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    assert f"{len(kept)} photo file(s)" in result.output
+    assert not (tmp_path / "backup" / "photos" / "zz" / "replaced.jpg").exists()
+    for photo in kept:
+        assert (tmp_path / "backup" / "photos" / photo.relative_to(folder)).is_file()
+
+
+def test_an_interrupted_backup_leaves_no_database_that_looks_complete(app, tmp_path,
+                                                                      monkeypatch):
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("shopper.backup.shutil.copy2", disk_full)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(tmp_path / "backup")]).exit_code != 0
+    assert not (tmp_path / "backup" / "shopper.sqlite3").exists()
+    monkeypatch.undo()
+    again = runner.invoke(args=["backup", str(tmp_path / "backup")])
+    assert again.exit_code == 0, again.output
+    copy = sqlite3.connect(tmp_path / "backup" / "shopper.sqlite3")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
