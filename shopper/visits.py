@@ -235,8 +235,11 @@ def photo_by_uuid(db: Database, photo_uuid: str) -> dict | None:
 
 
 def remove_photo(db: Database, folder: str, photo: dict) -> None:
+    """Forget a photo; its files go only once that is committed (a refused submission
+    rolls the row back, and must find its files still there)."""
     db.execute("DELETE FROM photos WHERE id = ?", [photo["id"]])
-    photo_store.remove(folder, photo["stored_name"], photo["thumb_name"])
+    db.after_commit(lambda: photo_store.remove(folder, photo["stored_name"],
+                                               photo["thumb_name"]))
 
 
 def set_caption(db: Database, photo_id: int, caption: str) -> None:
