@@ -64,9 +64,11 @@ LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": 
 
 
 def league_table(db: Database, scope: Scope, sort: str = "rank",
-                 descending: bool = False) -> list[dict]:
+                 descending: bool = False, weakest: bool = True) -> list[dict]:
     """Branches ranked by average score: visits, change against the previous period of
-    the same length, weakest touchpoint and critical failures."""
+    the same length, weakest touchpoint and critical failures. With weakest=False the
+    weakest touchpoints are left to `add_weakest_touchpoints` for the rows on show: they
+    take most of the time over a year of a large network."""
     where, params = scope.where()
     rows = list(db.query(
         f"""SELECT b.id, b.code, b.name, b.region, COUNT(*) AS visits,
@@ -74,12 +76,12 @@ def league_table(db: Database, scope: Scope, sort: str = "rank",
             FROM visits v JOIN branches b ON b.id = v.branch_id
             WHERE {where} GROUP BY b.id ORDER BY AVG(v.score) DESC, b.name""", params))
     previous = {r["id"]: r["average"] for r in _averages(db, scope.previous())}
-    worst = weakest_touchpoint_by_branch(db, scope)
     for rank, row in enumerate(rows, start=1):
         before = previous.get(row["id"])
         row["rank"] = rank
         row["change"] = None if before is None else round(row["average"] - before, 1)
-        row["worst_touchpoint"], row["worst_score"] = worst.get(row["id"], (None, None))
+    if weakest:
+        add_weakest_touchpoints(db, scope, rows)
     key = LEAGUE_SORTS.get(sort, "rank")
     rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=descending)
     return rows
@@ -92,8 +94,18 @@ def _averages(db, scope: Scope) -> list[dict]:
                              WHERE {where} GROUP BY b.id""", params))
 
 
-def _touchpoint_averages(db, scope: Scope) -> list[dict]:
+def add_weakest_touchpoints(db: Database, scope: Scope, rows: list[dict]) -> list[dict]:
+    """Each league row's weakest touchpoint and its score, for these rows only."""
+    worst = weakest_touchpoint_by_branch(db, scope, [row["id"] for row in rows])
+    for row in rows:
+        row["worst_touchpoint"], row["worst_score"] = worst.get(row["id"], (None, None))
+    return rows
+
+
+def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) -> list[dict]:
     where, params = scope.where_touchpoints()
+    if branch_ids is not None:  # ids come from the database: integers, safe to inline
+        where += f" AND vt.branch_id IN ({','.join(str(int(b)) for b in branch_ids)})"
     columns = ("branch_id", "key", "average", "mean_square", "n")
     return [dict(zip(columns, row, strict=True)) for row in db.execute(
         f"""SELECT vt.branch_id, vt.touchpoint_key AS key, AVG(vt.score) AS average,
@@ -103,10 +115,10 @@ def _touchpoint_averages(db, scope: Scope) -> list[dict]:
             GROUP BY vt.branch_id, vt.touchpoint_key""", params)]
 
 
-def weakest_touchpoint_by_branch(db, scope: Scope) -> dict:
+def weakest_touchpoint_by_branch(db, scope: Scope, branch_ids: list[int] | None = None) -> dict:
     names = touchpoint_names(db)
     worst: dict = {}
-    for row in _touchpoint_averages(db, scope):
+    for row in _touchpoint_averages(db, scope, branch_ids):
         current = worst.get(row["branch_id"])
         if current is None or row["average"] < current[1]:
             worst[row["branch_id"]] = (names.get(row["key"], row["key"]), row["average"])

@@ -93,10 +93,11 @@ def _filters(scope: comparisons.Scope) -> dict:
 def home():
     db = get_db()
     scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
-    league = comparisons.league_table(db, scope)
+    league = comparisons.league_table(db, scope, weakest=False)
     # The best and the weakest at a glance; the whole league is a click away.
     top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
         league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
+    comparisons.add_weakest_touchpoints(db, scope, top + bottom)
     return render_template(
         "office/home.html",
         counts=reports.visits_by_status(db),
@@ -112,7 +113,9 @@ def league():
     scope = _scope()
     sort = request.args.get("sort", "rank")
     descending = request.args.get("order") == "desc"
-    page = _page(comparisons.league_table(get_db(), scope, sort, descending))
+    db = get_db()
+    page = _page(comparisons.league_table(db, scope, sort, descending, weakest=False))
+    comparisons.add_weakest_touchpoints(db, scope, page.items)
     return render_template("office/league.html", sort=sort, descending=descending,
                            league=league_display(page.items), page=page, **_filters(scope))
 
