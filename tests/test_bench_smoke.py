@@ -1,0 +1,67 @@
+"""The benchmarks still run: each of photo_ingest, page_bytes and sync_load at smoke size
+(tiny, one repetition), with what they report checked for sense. They write nothing to
+docs/BENCHMARKS.md; only `python -m bench` does."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import page_bytes, photo_ingest, sync_load
+from bench.common import ROOT
+
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+
+
+@pytest.fixture(autouse=True)
+def report_untouched():
+    before = REPORT.stat().st_mtime_ns if REPORT.exists() else None
+    yield
+    assert (REPORT.stat().st_mtime_ns if REPORT.exists() else None) == before
+
+
+def test_photo_ingest_makes_the_same_copies_as_plain_pillow_and_times_both():
+    section = photo_ingest.run(smoke=True)
+
+    figures = section.figures
+    assert figures["sizes"]["app"] == figures["sizes"]["plain"] == [(1200, 1600), (300, 400)]
+    for name in ("app", "plain"):
+        assert figures["ms"][name] > 0
+        assert figures["peak_rss_mib"][name] > 0
+        assert all(size > 0 for size in figures["output_bytes"][name])
+    assert figures["ratio"] > 0
+    assert set(section.targets) == {"app pipeline, median", "faster than plain Pillow"}
+    assert "| app |" in section.markdown() and "| plain |" in section.markdown()
+
+
+@pytest.mark.browser
+def test_page_bytes_counts_first_load_repeat_load_and_the_photo_upload():
+    section = page_bytes.run(smoke=True)
+
+    figures = section.figures
+    visit_page = figures["visit_page"]
+    assert 0 < visit_page["compressed"] <= visit_page["wire"]
+    paths = {resource["path"] for resource in visit_page["resources"]}
+    assert any(path.startswith("/field/shell/") for path in paths)
+    assert any(path.startswith("/static/") and path.endswith(".js") for path in paths)
+    assert figures["first_total"]["wire"] > visit_page["wire"]
+    # On the repeat load the service worker, not the network, serves the page's app shell.
+    assert figures["repeat_from_sw"] > 0
+    assert all(body == 0 for _, path, _, _, body in figures["repeat_shell"]["requests"]
+               if path.startswith("/static/"))
+    # The relay and Chrome's own count (CDP encodedDataLength) agree on what they both saw.
+    cross_check = figures["cross_check"]
+    assert cross_check["relay"] > 0
+    assert abs(cross_check["cdp"] - cross_check["relay"]) <= cross_check["relay"] / 100
+    upload = figures["upload"]
+    assert upload["format"] == "JPEG" and max(upload["size"]) <= 2000
+    assert 0 < upload["body"] < figures["camera"]["bytes"]
+
+
+def test_sync_load_stores_exactly_the_visits_and_photos_sent():
+    section = sync_load.run(smoke=True)
+
+    figures = section.figures
+    assert figures["passed"]
+    assert figures["held"] == {"visits": 8, "submitted": 8, "photos": 24, "photo_files": 48}
+    assert figures["visits_per_s"] > 0 and figures["photos_per_s"] > 0
+    assert "**PASS**" in section.markdown()
