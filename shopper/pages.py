@@ -50,7 +50,9 @@ def service_worker():
         assets=sorted(asset.url for asset in assets.by_name.values())))
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    # The browser checks for a new worker after navigations: the same release answers 304.
+    response.set_etag(f"sw-{assets.version}")
+    return response.make_conditional(request)
 
 
 @bp.route("/static/<path:filename>")

@@ -71,18 +71,21 @@ function listQueued(visits) {
  * so that a visit can start and finish with no signal. */
 async function keepForOffline(versionIds) {
   if (!navigator.onLine || !("caches" in self)) return;
-  const urls = ["/field/"];
+  await rememberUser(String(owner));
+  const cache = await pagesCache(owner);
+  // A page the service worker served was kept by it already; the first one was not.
+  const urls = navigator.serviceWorker?.controller ? [] : ["/field/"];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
     const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
     if (!response?.ok) return;
+    await cache.put(url, response.clone()); // kept as fetched, not fetched twice
     const { version } = await response.json();
-    urls.push(url, `/field/shell/${id}/review`);
+    urls.push(`/field/shell/${id}/review`);
     for (const tp of version.touchpoints) urls.push(`/field/shell/${id}/${tp.position}`);
   }
-  await rememberUser(String(owner));
   try {
-    await (await pagesCache(owner)).addAll(urls);
+    await cache.addAll(urls);
   } catch {
     return; // tried again at the next visit to this page
   }

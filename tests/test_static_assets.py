@@ -94,3 +94,18 @@ def test_a_broken_static_folder_stops_the_start(tmp_path, files, problem):
         (tmp_path / name).write_text(text)
     with pytest.raises(AssetError, match=problem):
         Assets(tmp_path)
+
+
+def test_the_service_worker_is_revalidated_cheaply(client):
+    """Browsers check /sw.js after navigations: the same release answers 304, no body."""
+    first = client.get("/sw.js")
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_pages_name_their_icon(client):
+    html = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html)[1]
+    assert client.get(icon).status_code == 200
