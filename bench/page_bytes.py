@@ -3,7 +3,7 @@ touchpoint screen), a repeat load with the service worker in charge, and the upl
 5 MB camera photo after the in-browser downscale (static/camera.js).
 
 Debian's chromium, driven by Playwright as a phone (390×844, touch), talks to the app under
-gunicorn through a relay (bench.client.Meter) that keeps every byte of every exchange,
+gunicorn through a relay (bench.relay.Meter) that keeps every byte of every exchange,
 headers included: the pages' requests, the service worker's (its install, the offline
 copies) and the browser's own update checks of the service worker, which no page's
 DevTools session sees. The page's DevTools session (CDP) says where each of its responses
@@ -21,8 +21,9 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from .camera import TWELVE_MEGAPIXELS, camera_jpeg
-from .client import PASSWORD, SHOPPER, Exchange, Meter, Server, demo_instance
 from .common import Section, table
+from .relay import Exchange, Meter
+from .server import PASSWORD, SHOPPER, Gunicorn, demo_instance
 
 CHROMIUM = "/usr/bin/chromium"
 # As tests/browser/conftest.py: Chromium's background traffic has nowhere to go here.
@@ -74,7 +75,7 @@ def run(smoke: bool) -> Section:
         photo = Path(folder) / "camera.jpg"
         photo.write_bytes(camera)
         instance = demo_instance(Path(folder) / "instance")
-        with Server(instance) as server, sync_playwright() as playwright:
+        with Gunicorn(instance=instance) as server, sync_playwright() as playwright:
             meter = Meter(server.port)
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             try:

@@ -1,12 +1,15 @@
-"""Serving for the benchmarks as production does: gunicorn with the repository's
-gunicorn.conf.py on 127.0.0.1 (any WSGI app, any environment), started in a process
-group of its own and stopped with it; and signing in over HTTP like a browser."""
+"""What every benchmark that talks to a running app shares: a temporary instance folder
+holding the demo data; serving as production does, gunicorn with the repository's
+gunicorn.conf.py on 127.0.0.1 (any WSGI app, any environment), started in a process group
+of its own and stopped with it; and signing in over HTTP like a browser."""
 
 from __future__ import annotations
 
+import atexit
 import http.cookiejar
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,11 +21,17 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from shopper import create_app, demo
+from shopper.db import connect
+
 from .common import ROOT
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 # What every benchmark client (urllib, wrk) sends as its User-Agent: one name throughout.
 USER_AGENT = "shopper-bench"
+PASSWORD, SHOPPER = demo.PASSWORD, "shopper@demo.test"
+# Demo accounts get a cheap password hash: a benchmark signs in, it does not measure that.
+FAST_HASH = "pbkdf2:sha256:1000"
 
 
 def free_port() -> int:
@@ -35,9 +44,11 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py [APP]` on a free port of 127.0.0.1.
 
     `app` is a WSGI spec ("bench.bare_app:app"); None serves the shopper app named in
-    gunicorn.conf.py. `instance` becomes SHOPPER_INSTANCE_PATH. Cookies are not marked
-    Secure (plain HTTP). The access log goes nowhere, the error log to a temporary file
-    that a failed start quotes."""
+    gunicorn.conf.py. `instance` becomes SHOPPER_INSTANCE_PATH, `workers` SHOPPER_WORKERS;
+    `env` adds to or overrides the environment. Cookies are not marked Secure (plain HTTP).
+    The workers are gunicorn.conf.py's sync ones, which close each connection after one
+    response (bench.relay counts a connection as one exchange). The access log goes
+    nowhere, the error log to a temporary file that a failed start quotes."""
 
     def __init__(self, app: str | None = None, *, instance: Path | None = None,
                  workers: int = 2, env: dict | None = None):
@@ -119,10 +130,12 @@ def get(base: str, path: str, cookie: str = "") -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-def sign_in(base: str, email: str, password: str) -> str:
+def sign_in(base: str, email: str, password: str = PASSWORD,
+            jar: http.cookiejar.CookieJar | None = None) -> str:
     """Sign in through the login form (with its CSRF token) and return the session as a
-    Cookie header, checked against the session API."""
-    jar = http.cookiejar.CookieJar()
+    Cookie header, checked against the session API. The cookies land in `jar` if given:
+    a client that keeps its own (bench.client.Phone) is signed in from then on."""
+    jar = http.cookiejar.CookieJar() if jar is None else jar
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login", timeout=30).read()
@@ -142,15 +155,25 @@ def sign_in(base: str, email: str, password: str) -> str:
     return cookie
 
 
-# Demo accounts get a cheap password hash: a benchmark signs in, it does not measure that.
-FAST_HASH = "pbkdf2:sha256:1000"
+_seeded: list[Path] = []  # the demo data, seeded once per process and copied from then on
 
 
 def demo_instance(folder: Path) -> Path:
-    """A new instance folder holding the demo data (`shopper demo`), accounts included."""
-    from shopper import create_app, demo
-    from shopper.db import connect
+    """Make `folder` an instance folder holding the demo data set (`shopper demo`: database,
+    photos, accounts with FAST_HASH passwords), its config.py naming FAST_HASH too."""
+    if not _seeded:
+        seed = Path(tempfile.mkdtemp(prefix="bench-seed-"))
+        atexit.register(shutil.rmtree, seed, ignore_errors=True)
+        _seeded.append(_seed(seed))
+    seed = _seeded[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(seed / "shopper.sqlite3", folder / "shopper.sqlite3")
+    shutil.copytree(seed / "photos", folder / "photos", dirs_exist_ok=True)
+    (folder / "config.py").write_text(f"PASSWORD_HASH_METHOD = {FAST_HASH!r}\n")
+    return folder
 
+
+def _seed(folder: Path) -> Path:
     app = create_app({"INSTANCE_PATH": str(folder), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = connect(app.config["DATABASE"])
     try:

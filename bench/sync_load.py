@@ -20,8 +20,9 @@ from shopper.checklist_store import StoredVersion, latest_version_id, load_versi
 from shopper.db import connect
 
 from .camera import downscaled_jpeg
-from .client import FAST_HASH, PASSWORD, Phone, Server, demo_instance
+from .client import Phone
 from .common import Section, table
+from .server import FAST_HASH, PASSWORD, Gunicorn, demo_instance
 
 CLIENTS = 8
 VISITS, SMOKE_VISITS = 200, 8
@@ -39,7 +40,7 @@ def run(smoke: bool) -> Section:
             plan = prepare(db, total)
             before = counts(db, plan["shopper_ids"], instance / "photos")
             pictures = [downscaled_jpeg(seed) for seed in range(2 if smoke else DISTINCT_PICTURES)]
-            with Server(instance, workers=WORKERS) as server:
+            with Gunicorn(instance=instance, workers=WORKERS) as server:
                 timing = push(server.base, plan, pictures)
             after = counts(db, plan["shopper_ids"], instance / "photos")
         finally:

@@ -17,10 +17,9 @@ import tempfile
 from pathlib import Path
 
 from .common import Section, table
-from .server import USER_AGENT, Gunicorn, demo_instance, get, sign_in
+from .server import PASSWORD, SHOPPER, USER_AGENT, Gunicorn, demo_instance, get, sign_in
 
-PASSWORD = "demo-password"
-SHOPPER, MANAGER, OFFICE = "shopper@demo.test", "manager@demo.test", "office@demo.test"
+MANAGER, OFFICE = "manager@demo.test", "office@demo.test"
 CONNECTIONS = (8, 32)
 WORKERS = 2
 WARMUP_S, RUN_S, RUNS = 2, 3, 5
