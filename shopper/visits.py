@@ -48,6 +48,9 @@ def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
                                     assignment["b_lat"], assignment["b_lon"]), 1)
     version_id = version_id or latest_version_id(db, assignment["checklist_id"])
     with db.atomic():
+        if db.execute("SELECT 1 FROM visits WHERE assignment_id = ? AND uuid != ?",
+                      [assignment_id, uuid]).fetchone():
+            raise VisitError("this assignment already has a visit")
         db.execute(
             """INSERT INTO visits (uuid, assignment_id, shopper_id, branch_id, version_id,
                    visit_date, started_at, updated_at, position_status, latitude, longitude,
@@ -58,8 +61,6 @@ def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
              position.longitude, position.accuracy_m, distance],
         )
         row = db.execute("SELECT id, shopper_id FROM visits WHERE uuid = ?", [uuid]).fetchone()
-    if row is None:
-        raise VisitError("this assignment already has a visit")
     if row[1] != shopper_id:
         raise VisitError("that visit id is taken")
     return row[0]

@@ -285,6 +285,16 @@ def test_a_visit_sent_again_for_another_assignment_is_a_conflict(phone):
     assert visit["payload"]["assignment_id"] == first
 
 
+def test_a_second_visit_for_one_assignment_is_a_conflict_not_a_500(app, phone):
+    """One visit per assignment: another visit id for the same assignment is refused."""
+    assert phone.put_visit(VISIT, draft(phone)).status_code == 200
+    other = "0b6f3c2a-9d8e-4f1a-8c7b-6e5d4c3b2a19"
+    response = phone.put_visit(other, draft(phone))
+    assert response.status_code == 409
+    assert "already has a visit" in response.json["error"]["message"]
+    assert visits_stored(app, other) == 0
+
+
 def test_a_photo_without_its_csrf_token_is_a_documented_400(client, phone):
     response = phone.client.put(f"/api/v1/visits/{VISIT}/photos/{PHOTO}", data=b"jpeg",
                                 content_type="image/jpeg",
