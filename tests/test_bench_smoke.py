@@ -4,6 +4,8 @@ docs/BENCHMARKS.md; only `python -m bench` does."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from bench import page_bytes, photo_ingest, sync_load
@@ -35,7 +37,10 @@ def test_photo_ingest_makes_the_same_copies_as_plain_pillow_and_times_both():
 
 @pytest.mark.browser
 def test_page_bytes_counts_first_load_repeat_load_and_the_photo_upload():
-    section = page_bytes.run(smoke=True)
+    # Playwright's sync API will not start on a thread whose event loop another session
+    # holds (the browser tests' one, in a full run): give it a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        section = pool.submit(page_bytes.run, smoke=True).result()
 
     figures = section.figures
     visit_page = figures["visit_page"]
