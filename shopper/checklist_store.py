@@ -91,6 +91,20 @@ def latest_version_id(db: Database, checklist_id: int) -> int | None:
 
 
 def load_version(db: Database, version_id: int) -> StoredVersion:
+    """A checklist version as the engine and the pages use it. Versions are never changed
+    once written (the app only inserts them), so each connection keeps those it has read,
+    but only when read outside a transaction: a version inserted by a transaction that then
+    rolls back must not be remembered under an id SQLite may give to the next one."""
+    cache = db.__dict__.setdefault("_checklist_versions", {})
+    if version_id in cache:
+        return cache[version_id]
+    version = _read_version(db, version_id)
+    if not db.conn.in_transaction:
+        cache[version_id] = version
+    return version
+
+
+def _read_version(db: Database, version_id: int) -> StoredVersion:
     head = next(db.query(
         "SELECT v.*, c.slug FROM checklist_versions v JOIN checklists c ON c.id = v.checklist_id "
         "WHERE v.id = ?", [version_id]
