@@ -50,6 +50,7 @@ def test_head_office_generates_exactly_the_smoke_size_and_times_every_page():
     pages = [(page, days) for page in ("League table", "Heat map") for days in (90, 365)]
     assert set(timings) == (
         {(page, "default", days, "code") for page, days in pages}
+        | {("League table", "all branches", days, "code") for days in (90, 365)}
         | {(page, view, days, via) for page, days in pages
            for view in ("default", "all branches") for via in ("test client", "gunicorn")})
     assert all(t["ms"] > 0 for t in timings.values())
