@@ -148,6 +148,13 @@ def sign_in(base: str, email: str, password: str = PASSWORD,
         opener.open(base + "/login", form, timeout=60).read()
     except urllib.error.HTTPError as err:
         raise RuntimeError(f"signing in as {email} was refused: {err.code}") from None
+    # One request through the jar, as a browser's first page after signing in: the session
+    # gains its CSRF token here, so the cookie returned is the steady one a browser sends
+    # from then on (a page would otherwise add the token, and re-set the cookie, every time).
+    try:
+        opener.open(base + "/api/v1/session", timeout=30).read()
+    except urllib.error.HTTPError as err:
+        raise RuntimeError(f"signing in as {email} failed: {err.code}") from None
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     status, body = get(base, "/api/v1/session", cookie)
     if status != 200:
