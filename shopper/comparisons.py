@@ -255,34 +255,45 @@ def consistency(db: Database, scope: Scope) -> dict:
 
 def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]:
     """The standards most often not met across the network, each with the branches where
-    it fails most. Questions are matched across checklist versions by touchpoint and key."""
+    it fails most. Questions are matched across checklist versions by touchpoint and key.
+    One pass over the answers in scope, by question and branch (a query per standard read
+    them all again each time: seconds over millions of answers)."""
+    questions = {qid: (tp, key, text, standard) for qid, tp, key, text, standard in db.execute(
+        """SELECT q.id, t.key, q.key, q.text, q.standard FROM questions q
+           JOIN touchpoints t ON t.id = q.touchpoint_id WHERE q.category = 'basic'""")}
     where, params = scope.where()
-    rows = list(db.query(
-        f"""SELECT t.key AS touchpoint, q.key AS question, MAX(q.text) AS text,
-                   MAX(q.standard) AS standard,
-                   SUM(a.outcome = 'not_met') AS failures,
-                   SUM(a.outcome IN ('met', 'not_met')) AS checked
-            FROM answers a JOIN questions q ON q.id = a.question_id
-            JOIN touchpoints t ON t.id = q.touchpoint_id
-            JOIN visits v ON v.id = a.visit_id JOIN branches b ON b.id = v.branch_id
-            WHERE {where} AND q.category = 'basic'
-            GROUP BY t.key, q.key HAVING failures > 0
-            ORDER BY failures * 1.0 / checked DESC, failures DESC LIMIT {int(limit)}""", params))
+    standards: dict[tuple[str, str], dict] = {}
+    for qid, branch_id, failures, checked in db.execute(
+            f"""SELECT a.question_id, v.branch_id, SUM(a.outcome = 'not_met'), COUNT(*)
+                FROM visits v JOIN branches b ON b.id = v.branch_id
+                JOIN answers a ON a.visit_id = v.id
+                WHERE {where} AND a.outcome IN ('met', 'not_met')
+                GROUP BY a.question_id, v.branch_id""", params):
+        if qid not in questions:
+            continue
+        tp, key, text, standard = questions[qid]
+        entry = standards.setdefault((tp, key), {
+            "touchpoint": tp, "question": key, "text": text, "standard": standard,
+            "failures": 0, "checked": 0, "by_branch": {}})
+        entry["text"], entry["standard"] = max(entry["text"], text), max(entry["standard"],
+                                                                        standard)
+        entry["failures"] += failures
+        entry["checked"] += checked
+        counts = entry["by_branch"].setdefault(branch_id, [0, 0])
+        counts[0] += failures
+        counts[1] += checked
+    failing = sorted((e for e in standards.values() if e["failures"] > 0),
+                     key=lambda e: (-e["failures"] / e["checked"], -e["failures"]))[:limit]
     names = touchpoint_names(db)
-    for row in rows:
-        row["touchpoint_name"] = names.get(row["touchpoint"], row["touchpoint"])
-        row["rate"] = round(100 * row["failures"] / row["checked"], 1)
-        row["branches"] = list(db.query(
-            f"""SELECT b.id, b.name, SUM(a.outcome = 'not_met') AS failures,
-                       COUNT(*) AS checked
-                FROM answers a JOIN questions q ON q.id = a.question_id
-                JOIN touchpoints t ON t.id = q.touchpoint_id
-                JOIN visits v ON v.id = a.visit_id JOIN branches b ON b.id = v.branch_id
-                WHERE {where} AND t.key = :tp AND q.key = :q AND a.outcome IN ('met', 'not_met')
-                GROUP BY b.id HAVING failures > 0
-                ORDER BY failures DESC, b.name LIMIT 3""",
-            {**params, "tp": row["touchpoint"], "q": row["question"]}))
-    return rows
+    branch_names = dict(db.execute("SELECT id, name FROM branches").fetchall())
+    for entry in failing:
+        entry["touchpoint_name"] = names.get(entry["touchpoint"], entry["touchpoint"])
+        entry["rate"] = round(100 * entry["failures"] / entry["checked"], 1)
+        worst = sorted(((f, c, b) for b, (f, c) in entry.pop("by_branch").items() if f > 0),
+                       key=lambda fcb: (-fcb[0], branch_names[fcb[2]]))[:3]
+        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c}
+                             for f, c, b in worst]
+    return failing
 
 
 def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:

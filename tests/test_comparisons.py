@@ -112,12 +112,25 @@ def test_trend_consistency_standards_and_moments(db, direct):
     scores = [r.score for v, r in scoped if v["branch_id"] == first["id"]]
     assert first["spread"] == pytest.approx(round(statistics.pstdev(scores), 1), abs=0.11)
 
-    worst = comparisons.weakest_standards(db, SCOPE)[0]
-    outcomes = [q.outcome for v, r in scoped for tp in r.touchpoints if tp.key ==
-                worst["touchpoint"] for q in tp.questions if q.key == worst["question"]]
-    failures = outcomes.count("not_met")
-    assert worst["failures"] == failures
-    assert worst["checked"] == failures + outcomes.count("met")
+    standards = comparisons.weakest_standards(db, SCOPE)
+    rates = [s["failures"] / s["checked"] for s in standards]
+    assert rates == sorted(rates, reverse=True) and len(standards) == 10
+    for standard in standards:
+        by_branch = defaultdict(list)
+        for v, r in scoped:
+            for tp in r.touchpoints:
+                for q in tp.questions:
+                    if (tp.key, q.key) == (standard["touchpoint"], standard["question"]):
+                        by_branch[(v["branch_id"], v["branch_name"])].append(q.outcome)
+        outcomes = [o for found in by_branch.values() for o in found]
+        assert standard["failures"] == outcomes.count("not_met")
+        assert standard["checked"] == outcomes.count("not_met") + outcomes.count("met")
+        worst_branches = sorted(
+            ((found.count("not_met"), name, found.count("not_met") + found.count("met"))
+             for (_, name), found in by_branch.items() if "not_met" in found),
+            key=lambda fnc: (-fnc[0], fnc[1]))[:3]
+        assert [(b["failures"], b["name"], b["checked"]) for b in standard["branches"]] \
+            == worst_branches
 
     found = comparisons.moments(db, SCOPE, "name")
     assert found["reasons"] and all("name" in r["moment_reason"].lower()
