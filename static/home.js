@@ -73,8 +73,9 @@ async function keepForOffline(versionIds) {
   if (!navigator.onLine || !("caches" in self)) return;
   await rememberUser(String(owner));
   const cache = await pagesCache(owner);
-  // A page the service worker served was kept by it already; the first one was not.
-  const urls = navigator.serviceWorker?.controller ? [] : ["/field/"];
+  // This page too: the service worker may have taken control after it was loaded, so
+  // it cannot be counted on to have kept it.
+  const urls = ["/field/"];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
     const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
