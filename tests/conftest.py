@@ -49,6 +49,15 @@ def copy_seed(seed, instance) -> None:
 
 
 @pytest.fixture
+def server_instance(instance, seeded_database):
+    """The demo instance for a server in a process of its own (which reads the tests'
+    fast password hash from the instance's config.py)."""
+    copy_seed(seeded_database, instance)
+    (instance / "config.py").write_text(f"PASSWORD_HASH_METHOD = {FAST_HASH!r}\n")
+    return instance
+
+
+@pytest.fixture
 def app(instance, seeded_database):
     copy_seed(seeded_database, instance)
     return make_app(instance)

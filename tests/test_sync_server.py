@@ -12,19 +12,9 @@ import pytest
 from shopper.checklist_store import load_version
 from shopper.db import connect
 
-from .conftest import copy_seed
 from .live_server import Phone, ServerProcess
-from .support import FAST_HASH, SHOPPER
+from .support import SHOPPER
 from .test_sync_api import PHOTO, VISIT, full_payload, jpeg, receipt
-
-
-@pytest.fixture
-def server_instance(tmp_path, seeded_database):
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    copy_seed(seeded_database, instance)
-    (instance / "config.py").write_text(f"PASSWORD_HASH_METHOD = {FAST_HASH!r}\n")
-    return instance
 
 
 @pytest.fixture
