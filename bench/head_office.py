@@ -80,8 +80,7 @@ def answer_sheets(version, per_visit: int) -> dict[tuple, list[Sheet]]:
 def _sheet(version, stored: list[tuple], level: float, weak: str, rng) -> Sheet:
     """Plausible answers (the demo data's own generator), scored by the scoring engine,
     with the demo's golden and dull moments."""
-    from shopper.demo import DULL, GOLDEN
-    from shopper.demo import _answer as plausible_answer
+    from shopper.demo import plausible_answer, plausible_moment
     from shopper.scoring import Answer, score_visit
 
     checklist = version.checklist
@@ -94,11 +93,7 @@ def _sheet(version, stored: list[tuple], level: float, weak: str, rng) -> Sheet:
     result = score_visit(checklist, answers)
     touchpoints = []
     for tp in result.touchpoints:
-        moment, reason = None, ""
-        if tp.score is not None and tp.score >= 90 and rng.random() < 0.6:
-            moment, reason = "golden", rng.choice(GOLDEN)
-        elif tp.score is not None and tp.score < 60 and rng.random() < 0.7:
-            moment, reason = "dull", rng.choice(DULL)
+        moment, reason = plausible_moment(rng, tp.score)
         touchpoints.append((version.touchpoint_ids[tp.key], tp.key, tp.weight, tp.earned,
                             tp.possible, tp.score, int(tp.critical_failed), moment, reason))
     rows = []

@@ -163,15 +163,11 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         p = quality - (0.25 if tp.key == weak else 0)
         na = q.na_allowed and (nothing_ordered and tp.key == "delivery" or rng.random() < 0.08)
         answers[version.question_ids[(tp.key, q.key)]] = (
-            Answer(na=True) if na else Answer(_answer(rng, q, p)), "")
+            Answer(na=True) if na else Answer(plausible_answer(rng, q, p)), "")
     record_answers(db, visit_id, answers)
     result = score_and_store(db, visit_id)
     for tp in result.touchpoints:
-        moment, reason = None, ""
-        if tp.score is not None and tp.score >= 90 and rng.random() < 0.6:
-            moment, reason = "golden", rng.choice(GOLDEN)
-        elif tp.score is not None and tp.score < 60 and rng.random() < 0.7:
-            moment, reason = "dull", rng.choice(DULL)
+        moment, reason = plausible_moment(rng, tp.score)
         record_moment(db, visit_id, version.touchpoint_ids[tp.key], moment, reason)
     ended = started + timedelta(minutes=rng.randint(18, 55))
     db.execute("UPDATE visits SET ended_at = ? WHERE id = ?",
@@ -229,7 +225,16 @@ def _car_park_image(seed: int) -> bytes:
     return out.getvalue()
 
 
-def _answer(rng: random.Random, q: Question, p: float):
+def plausible_moment(rng: random.Random, score: float | None) -> tuple[str | None, str]:
+    """A shopper marks most excellent touchpoints golden and most poor ones dull."""
+    if score is not None and score >= 90 and rng.random() < 0.6:
+        return "golden", rng.choice(GOLDEN)
+    if score is not None and score < 60 and rng.random() < 0.7:
+        return "dull", rng.choice(DULL)
+    return None, ""
+
+
+def plausible_answer(rng: random.Random, q: Question, p: float):
     """A plausible answer that meets the standard with probability p."""
     if q.critical:
         p = max(p, 0.97)
