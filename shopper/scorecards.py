@@ -58,6 +58,22 @@ class TouchpointRow:
     previous: float | None = None
     network: float | None = None
 
+    @property
+    def attention(self) -> list[QuestionRow]:
+        """Standards not met or not answered, shown first (a missed delight bonus is not
+        a gap)."""
+        return [q for q in self.questions
+                if q.outcome in ("not_met", "unanswered") and q.category != "delight"]
+
+    @property
+    def others(self) -> list[QuestionRow]:
+        """Everything else, folded away under a count of what was met."""
+        attention = {q.id for q in self.attention}
+        return [q for q in self.questions if q.id not in attention]
+
+    def count(self, outcome: str) -> int:
+        return sum(q.outcome == outcome for q in self.others)
+
 
 @dataclass
 class Scorecard:
