@@ -136,7 +136,7 @@ def logout():
 def tag_user(response):
     """Name the signed-in user on every page, so the service worker files cached pages
     per user and never shows one user's pages to another."""
-    if request.endpoint == "static":
+    if request.endpoint == "pages.static_file":  # the same for everyone, cached publicly
         return response
     response.headers["X-Shopper-User"] = str(current_user.id) if (
         current_user and current_user.is_authenticated) else ""

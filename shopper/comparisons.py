@@ -283,7 +283,8 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
         counts[0] += failures
         counts[1] += checked
     failing = sorted((e for e in standards.values() if e["failures"] > 0),
-                     key=lambda e: (-e["failures"] / e["checked"], -e["failures"]))[:limit]
+                     key=lambda e: (-e["failures"] / e["checked"], -e["failures"],
+                                    e["touchpoint"], e["question"]))[:limit]
     names = touchpoint_names(db)
     branch_names = dict(db.execute("SELECT id, name FROM branches").fetchall())
     for entry in failing:

@@ -110,8 +110,10 @@ def _thread_connection(app) -> Database:
 
 def close_db(_exc=None) -> None:
     db = g.pop("db", None)
-    if db is not None and db.conn.in_transaction:
-        db.conn.rollback()  # something left a transaction open: the next request starts clean
+    if db is not None:
+        db._after_commit.clear()  # only a commit runs them; none may wait for another request
+        if db.conn.in_transaction:
+            db.conn.rollback()  # something left a transaction open: the next starts clean
 
 
 def now() -> str:

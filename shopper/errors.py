@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .access import wants_json
 
@@ -22,7 +22,8 @@ MESSAGES = {
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     # abort(400, "what to do instead") says more than the generic message for the code.
-    specific = error.description != type(error).description
+    default = getattr(default_exceptions.get(code), "description", None)
+    specific = isinstance(error.description, str) and error.description != default
     message = error.description if specific else MESSAGES.get(code, error.description)
     if isinstance(error, CSRFError):
         message = "The form had expired or was sent from elsewhere. Please try again."

@@ -81,6 +81,9 @@ def start(assignment_id: int):
             visits.start_visit(db, uuid=visit_uuid, assignment_id=assignment_id,
                                shopper_id=current_user.id, position=position)
     existing = reports.visit_for_assignment(db, assignment_id)
+    if existing is None:  # the visit id sent belongs to another visit
+        abort(409, "That visit id is already in use. Go back to your assignments and "
+                   "start the visit again.")
     return redirect(url_for("field.resume", visit_uuid=existing), 303)
 
 

@@ -64,7 +64,7 @@ def _scope() -> comparisons.Scope:
 
 def _page(items: list) -> Page:
     """The page of a long list that ?page=N (or ?show=all) asks for."""
-    number = request.args.get("page", "1")
+    number = request.args.get("page") or "1"
     if not number.isdecimal() or len(number) > 6:
         abort(400, "The page is a number: 1, 2, 3…")
     return page_of(items, int(number), request.args.get("show") == "all",

@@ -50,8 +50,8 @@ def service_worker():
         assets=sorted(asset.url for asset in assets.by_name.values())))
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
-    # The browser checks for a new worker after navigations: the same release answers 304.
-    response.set_etag(f"sw-{assets.version}")
+    # The browser checks for a new worker after navigations: the same script answers 304.
+    response.add_etag()  # from the script itself: a change to the template is a new one
     return response.make_conditional(request)
 
 
@@ -64,7 +64,7 @@ def static_file(filename):
     if found is None:
         abort(404)
     asset, cache_control = found
-    gzipped = asset.gzipped is not None and "gzip" in request.accept_encodings
+    gzipped = asset.gzipped is not None and request.accept_encodings["gzip"] > 0
     response = make_response(asset.gzipped if gzipped else asset.body)
     response.mimetype = asset.mimetype
     if gzipped:

@@ -26,6 +26,7 @@ class Page:
 def page_of(items: list, number: int = 1, show_all: bool = False,
             per_page: int = PER_PAGE) -> Page:
     """Page `number` of items (a number past the end shows the last page)."""
+    per_page = max(1, per_page)
     count = max(1, math.ceil(len(items) / per_page))
     if show_all or count == 1:
         return Page(items, 1, count, len(items), 1 if items else 0, show_all)

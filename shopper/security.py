@@ -32,10 +32,11 @@ def add_headers(response):
 
 
 def limit_body():
-    """A plain form or a JSON body is parsed in memory at once, so it is held to
-    MAX_FORM_MEMORY_SIZE (which Werkzeug applies to multipart text fields alone). Uploads
-    (multipart forms, a photo's raw bytes) may use all of MAX_CONTENT_LENGTH."""
-    if request.mimetype == "application/x-www-form-urlencoded" or request.is_json:
+    """A plain form is parsed in memory at once, so it is held to MAX_FORM_MEMORY_SIZE
+    (which Werkzeug applies to multipart text fields alone). Uploads and JSON may use all of
+    MAX_CONTENT_LENGTH: a phone's visit of a long checklist, every note at its longest, is
+    more than a megabyte, and it must always be accepted."""
+    if request.mimetype == "application/x-www-form-urlencoded":
         request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
 
 

@@ -52,7 +52,8 @@ class AssetError(Exception):
 def build(folder: Path) -> dict[str, Asset]:
     """Every file under folder, by its plain name, with its hashed name and served body."""
     sources = {p.relative_to(folder).as_posix(): p.read_bytes()
-               for p in sorted(folder.rglob("*")) if p.is_file()}
+               for p in sorted(folder.rglob("*")) if p.is_file()
+               and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
     assets: dict[str, Asset] = {}
 
     def visit(name: str, chain: tuple[str, ...]) -> Asset:

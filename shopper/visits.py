@@ -60,8 +60,9 @@ def start_visit(db: Database, *, uuid: str, assignment_id: int, shopper_id: int,
              started_at[:10], started_at, started_at, position.status, position.latitude,
              position.longitude, position.accuracy_m, distance],
         )
-        row = db.execute("SELECT id, shopper_id FROM visits WHERE uuid = ?", [uuid]).fetchone()
-    if row[1] != shopper_id:
+        row = db.execute("SELECT id, shopper_id, assignment_id FROM visits WHERE uuid = ?",
+                         [uuid]).fetchone()
+    if row[1] != shopper_id or row[2] != assignment_id:
         raise VisitError("that visit id is taken")
     return row[0]
 

@@ -80,8 +80,13 @@ async function keepForOffline(versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
     const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
     if (!response?.ok) return;
-    await cache.put(url, response.clone()); // kept as fetched, not fetched twice
-    const { version } = await response.json();
+    let version;
+    try {
+      ({ version } = await response.clone().json());
+    } catch {
+      return; // not the checklist (a captive portal's page): keep nothing
+    }
+    await cache.put(url, response); // kept as fetched, not fetched twice
     urls.push(`/field/shell/${id}/review`);
     for (const tp of version.touchpoints) urls.push(`/field/shell/${id}/${tp.position}`);
   }

@@ -22,6 +22,7 @@ def test_a_page_of_a_list():
     assert (last.items, last.first, last.last) == ([11, 12, 13, 14], 11, 14)
     assert page_of(items, 99, per_page=5).number == 3  # past the end: the last page
     assert page_of(items, 2, show_all=True, per_page=5).items == items
+    assert page_of(items, 1, per_page=0).items == [1]  # a page size of 0 means 1
     empty = page_of([], 1, per_page=5)
     assert (empty.items, empty.first, empty.last, empty.count) == ([], 0, 0, 1)
 
@@ -43,6 +44,7 @@ def test_league_table_a_page_at_a_time(small_pages):
     last = small_pages.get("/office/league?page=3").get_data(as_text=True)
     assert ranks(last) == [11, 12, 13, 14]
     assert "rel=\"next\"" not in last and "rel=\"prev\"" in last
+    assert ranks(small_pages.get("/office/league?page=").get_data(as_text=True)) == [1, 2, 3, 4, 5]
     everything = small_pages.get("/office/league?show=all").get_data(as_text=True)
     assert ranks(everything) == list(range(1, 15))
     assert "All 14 branches" in everything

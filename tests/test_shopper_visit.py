@@ -138,6 +138,28 @@ def test_starting_twice_gives_one_visit(shopper, db):
                       [assignment_id(db)]).fetchone()[0] == 1
 
 
+def test_a_visit_id_already_in_use_is_refused_for_another_assignment(shopper, db):
+    start(shopper, db)
+    other = db.execute(
+        """SELECT a.id FROM assignments a JOIN users u ON u.id = a.shopper_id
+           WHERE u.email = ? AND a.status = 'open' AND a.id != ?
+             AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.assignment_id = a.id)""",
+        [SHOPPER, assignment_id(db)]).fetchone()[0]
+    token = csrf_token(shopper, "/field/")
+    response = shopper.post(f"/field/assignments/{other}/start",
+                            data={"csrf_token": token, "uuid": VISIT_UUID})
+    assert response.status_code == 409
+    assert "already in use" in response.get_data(as_text=True)
+    assert db.execute("SELECT assignment_id FROM visits WHERE uuid = ?",
+                      [VISIT_UUID]).fetchone()[0] == assignment_id(db)
+
+
+def test_a_missing_position_field_gets_the_plain_message(shopper, db):
+    response = start(shopper, db, position_status="given")
+    assert response.status_code == 400
+    assert "The request could not be understood." in response.get_data(as_text=True)
+
+
 def test_coming_back_resumes_at_the_touchpoint_left(shopper, db):
     start(shopper, db)
     shopper.get(f"/field/visits/{VISIT_UUID}/touchpoints/4")

@@ -4,6 +4,7 @@ each other by hashed name, gzip for browsers that accept it; pages themselves ne
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 
 import pytest
@@ -24,7 +25,12 @@ def test_pages_name_scripts_and_styles_by_content_hash(client):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        if url == "/static/manifest.webmanifest":
+            # An installed app finds its manifest at one address from release to release.
+            assert response.headers["Cache-Control"] == "no-cache"
+        else:
+            assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "/static/manifest.webmanifest" in urls
 
 
 def test_pages_themselves_are_not_kept(client, app):
@@ -63,6 +69,16 @@ def test_gzip_only_for_browsers_that_accept_it(client, app):
     assert "Accept-Encoding" in squeezed.headers["Vary"]
     icon = client.get("/static/icons/icon-192.png", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in icon.headers
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_static_files_are_the_same_for_everyone(app):
+    """Nothing about the signed-in user on a file every user shares. (Flask still adds
+    Vary: Cookie, because flask-login reads the session after every request.)"""
+    phone = signed_in(app, SHOPPER)
+    response = phone.get(app.extensions["static_assets"].url("app.js"))
+    assert "X-Shopper-User" not in response.headers
 
 
 def test_revalidation_answers_not_modified(client):
@@ -76,7 +92,9 @@ def test_a_changed_module_renames_every_module_that_imports_it(tmp_path):
     (tmp_path / "store.js").write_text("export const a = 1;\n")
     (tmp_path / "app.js").write_text('import { a } from "./store.js";\n')
     (tmp_path / "other.css").write_text("body {}\n")
+    (tmp_path / ".app.js.swp").write_text("an editor's swap file")
     before = Assets(tmp_path)
+    assert ".app.js.swp" not in before.by_name
     (tmp_path / "store.js").write_text("export const a = 2;\n")
     after = Assets(tmp_path)
     assert after.url("store.js") != before.url("store.js")
@@ -97,8 +115,11 @@ def test_a_broken_static_folder_stops_the_start(tmp_path, files, problem):
 
 
 def test_the_service_worker_is_revalidated_cheaply(client):
-    """Browsers check /sw.js after navigations: the same release answers 304, no body."""
+    """Browsers check /sw.js after navigations: the same script answers 304, no body; the
+    validator comes from the script itself, so any change to it is a new worker."""
     first = client.get("/sw.js")
+    assert first.headers["ETag"] == f'"{hashlib.sha1(first.data).hexdigest()}"'
+
     assert first.headers["Cache-Control"] == "no-cache"
     again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
