@@ -84,9 +84,9 @@ def prepare_pages(instance: Path) -> list[dict]:
         {"name": "Shopper's visit page (service desk screen)", "email": SHOPPER,
          "path": f"/field/visits/{visit_uuid}/touchpoints/{VISIT_SCREEN}"},
         {"name": "Manager's scorecard (LDS01)", "email": MANAGER,
-         "path": f"/branch/visits/{scorecard}"},
+         "path": f"/branch/visits/{scorecard}", "kept": True},
         {"name": "League table (head office, 90 days)", "email": OFFICE,
-         "path": "/office/league"},
+         "path": "/office/league", "kept": True},
     ]
 
 
@@ -148,28 +148,46 @@ def run(smoke: bool) -> Section:
         instance = demo_instance(tmp / "instance")
         pages = prepare_pages(instance)[:1 if smoke else None]
         connections = (2,) if smoke else CONNECTIONS
-        with Gunicorn(instance=instance, workers=WORKERS) as app, \
-                Gunicorn("bench.bare_app:app", workers=WORKERS) as bare:
-            cookies = {e: sign_in(app.base, e, PASSWORD) for e in {p["email"] for p in pages}}
-            for page in pages:
-                status, body = get(app.base, page["path"], cookies[page["email"]])
-                if status != 200:
-                    raise RuntimeError(f"{page['path']} answered {status}, not the page")
-                page["bytes"] = len(body)
-                bare_path = f"/bytes/{page['bytes']}"
-                if len(get(bare.base, bare_path)[1]) != page["bytes"]:
-                    raise RuntimeError("the bare page is not the size asked for")
-                page["cells"] = [
-                    {"connections": n, **measure((app.base + page["path"],
-                                                  cookies[page["email"]]),
-                                                 bare.base + bare_path, script, n, smoke)}
-                    for n in connections]
+        with Gunicorn("bench.bare_app:app", workers=WORKERS) as bare:
+            # As configured; then, for the pages kept until the published results change,
+            # with nothing kept: each request builds the page, as after every publication.
+            for cells, env in (("cells", {}), ("built", {"SHOPPER_PAGE_CACHE_BYTES": "0"})):
+                shown = [p for p in pages if cells == "cells" or p.get("kept")]
+                if not shown:
+                    continue
+                with Gunicorn(instance=instance, workers=WORKERS, env=env) as app:
+                    cookies = {e: sign_in(app.base, e, PASSWORD)
+                               for e in {p["email"] for p in shown}}
+                    for page in shown:
+                        page[cells] = _cells(app.base, bare.base, page, cookies[page["email"]],
+                                             script, connections, smoke)
     return _section(pages, smoke)
+
+
+def _cells(app: str, bare: str, page: dict, cookie: str, script: Path,
+           connections: tuple[int, ...], smoke: bool) -> list[dict]:
+    status, body = get(app, page["path"], cookie)
+    if status != 200:
+        raise RuntimeError(f"{page['path']} answered {status}, not the page")
+    page["bytes"] = len(body)
+    bare_path = f"/bytes/{page['bytes']}"
+    if len(get(bare, bare_path)[1]) != page["bytes"]:
+        raise RuntimeError("the bare page is not the size asked for")
+    return [{"connections": n, **measure((app + page["path"], cookie), bare + bare_path,
+                                          script, n, smoke)}
+            for n in connections]
 
 
 def _section(pages: list[dict], smoke: bool) -> Section:
     rows, targets = [], {}
+    built_rows = []
     for page in pages:
+        for cell in page.get("built", []):
+            app, bare, n = cell["app"], cell["bare"], cell["connections"]
+            ok = valid(app) and valid(bare)
+            built_rows.append([f"{page['name']}, built every time", n,
+                               f"{app['rps']:.0f}", f"{app['p95_ms']:.1f}", f"{bare['rps']:.0f}",
+                               f"{cell['share']:.0%}" if ok else "**invalid**"])
         for cell in page["cells"]:
             app, bare, n = cell["app"], cell["bare"], cell["connections"]
             ok = valid(app) and valid(bare)
@@ -202,6 +220,18 @@ def _section(pages: list[dict], smoke: bool) -> Section:
         table(["page", "size", "connections", "req/s", "p50", "p95", "bare req/s",
                "bare p50", "bare p95", "share", "not 200 / errors"], rows),
     ])
-    figures = {"pages": [{k: page[k] for k in ("name", "path", "bytes", "cells")}
-                         for page in pages]}
+    if built_rows:
+        body += "\n".join([
+            "", "",
+            "The scorecard and the league table are kept by each worker until a published "
+            "result changes (shopper/page_cache.py), which the rows above measure: nothing "
+            "is published while wrk runs. Below, the same pages with nothing kept "
+            "(`SHOPPER_PAGE_CACHE_BYTES=0`): every request builds the page, as the first "
+            "view after each publication does. These rows have no target.",
+            "",
+            table(["page", "connections", "req/s", "p95", "bare req/s", "share"],
+                  built_rows),
+        ])
+    figures = {"pages": [{k: page[k] for k in ("name", "path", "bytes", "cells", "built")
+                          if k in page} for page in pages]}
     return Section("Throughput and latency under gunicorn", body, figures, targets)

@@ -7,14 +7,16 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
-from . import charts, exports, reports, scorecards
+from . import charts, exports, page_cache, reports, scorecards
 from .access import allow
 from .db import get_db
 
 bp = Blueprint("branch", __name__, url_prefix="/branch")
 
 TREND_MONTHS = 12
+CARD_COST = 100_000  # bytes a kept scorecard is reckoned to hold, beside its HTML
 
 
 def _branch(branch_id: int) -> dict:
@@ -79,11 +81,31 @@ def scorecard_visit_or_404(visit_uuid: str) -> dict:
     return visit
 
 
+def scorecard_parts(visit: dict, *, with_shopper: bool) -> dict:
+    """The scorecard's data and its "moment by moment" HTML (the same for every reader),
+    kept while the published results stay as they are. A visit under review changes
+    without that (a correction, a photo arriving), so its scorecard is built every time."""
+    db = get_db()
+
+    def build(row: dict) -> dict:
+        card = scorecards.build(db, row, with_shopper=with_shopper)
+        return {"card": card, "touchpoints_html": Markup(render_template(
+            "branch/scorecard_touchpoints.html", card=card))}
+
+    if visit["status"] != "published":
+        return build(visit)
+    # Built from the row as it is now, not as the access check read it before the token.
+    return page_cache.remember(
+        db, ("scorecard", visit["uuid"], with_shopper),
+        lambda: build(scorecards.visit_row(db, visit["uuid"]) or visit),
+        cost=lambda parts: CARD_COST + len(parts["touchpoints_html"]))
+
+
 def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200):
-    card = scorecards.build(get_db(), visit, with_shopper=current_user.role == "office")
-    response = render_template("branch/scorecard.html", card=card, errors=errors or {},
+    response = render_template("branch/scorecard.html", errors=errors or {},
                                posted=request.form if errors else {},
-                               can_act=current_user.role == "manager", today=date.today())
+                               can_act=current_user.role == "manager", today=date.today(),
+                               **scorecard_parts(visit, with_shopper=current_user.role == "office"))
     return response, status, {"Cache-Control": "private, no-store"}
 
 

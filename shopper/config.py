@@ -45,6 +45,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Rows per page of the long lists (league table, heat map); "show all" is a click away.
     "LIST_PAGE_SIZE": 100,
+    # Memory each worker process may give to scorecards, league tables and heat maps kept
+    # until the published results change (page_cache.py); 0 builds every page every time.
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
     # Score bands for scorecards and reports: red below the first, green from the second.
     "SCORE_BAND_AMBER": 70,
     "SCORE_BAND_GREEN": 85,

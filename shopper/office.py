@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import (
     accounts,
@@ -27,16 +28,16 @@ from . import (
     checklist_store,
     comparisons,
     exports,
+    page_cache,
     reports,
     review,
-    scorecards,
 )
 from .access import allow
-from .branch import scorecard_visit_or_404
+from .branch import scorecard_parts, scorecard_visit_or_404
 from .db import get_db
 from .field import SHELL_VISIT, empty_screen
 from .pages import change_html, score_band
-from .pagination import Page, page_of
+from .pagination import page_of
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -62,13 +63,12 @@ def _scope() -> comparisons.Scope:
     return comparisons.Scope(start, end, args.get("region") or None, checklist)
 
 
-def _page(items: list) -> Page:
+def _page_asked() -> tuple[int, bool]:
     """The page of a long list that ?page=N (or ?show=all) asks for."""
     number = request.args.get("page") or "1"
     if not number.isdecimal() or len(number) > 6:
         abort(400, "The page is a number: 1, 2, 3…")
-    return page_of(items, int(number), request.args.get("show") == "all",
-                   current_app.config["LIST_PAGE_SIZE"])
+    return int(number), request.args.get("show") == "all"
 
 
 def league_display(rows: list[dict]) -> list[dict]:
@@ -113,26 +113,43 @@ def league():
     scope = _scope()
     sort = request.args.get("sort", "rank")
     descending = request.args.get("order") == "desc"
-    db = get_db()
-    page = _page(comparisons.league_table(db, scope, sort, descending, weakest=False))
-    comparisons.add_weakest_touchpoints(db, scope, page.items)
-    return render_template("office/league.html", sort=sort, descending=descending,
-                           league=league_display(page.items), page=page, **_filters(scope))
+    number, show_all = _page_asked()
+
+    def build() -> Markup:
+        db = get_db()
+        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False),
+                       number, show_all, current_app.config["LIST_PAGE_SIZE"])
+        comparisons.add_weakest_touchpoints(db, scope, page.items)
+        return Markup(render_template(
+            "office/league_content.html", sort=sort, descending=descending,
+            league=league_display(page.items), page=page, **_filters(scope)))
+
+    content = page_cache.remember(
+        get_db(), ("league", scope, sort, descending, number, show_all), build)
+    return render_template("office/league.html", content=content)
 
 
 @bp.route("/heatmap")
 @allow("office")
 def heatmap():
     scope = _scope()
-    heat = comparisons.heat_map(get_db(), scope)
-    page = _page([row for row in heat["rows"] if not row["rollup"]])
-    rows = comparisons.with_region_rollups(heat["rows"], page.items)
-    for row in rows:  # bands and labels here rather than in the template: cells are many
-        for cell in row["cells"].values():
-            cell["band"] = score_band(cell["score"])
-            cell["label"] = f"{cell['score']:.0f}"
-    return render_template("office/heatmap.html", touchpoints=heat["touchpoints"], rows=rows,
-                           page=page, **_filters(scope))
+    number, show_all = _page_asked()
+
+    def build() -> Markup:
+        heat = comparisons.heat_map(get_db(), scope)
+        page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
+                       current_app.config["LIST_PAGE_SIZE"])
+        rows = comparisons.with_region_rollups(heat["rows"], page.items)
+        for row in rows:  # bands and labels here rather than in the template: cells are many
+            for cell in row["cells"].values():
+                cell["band"] = score_band(cell["score"])
+                cell["label"] = f"{cell['score']:.0f}"
+        return Markup(render_template(
+            "office/heatmap_content.html", touchpoints=heat["touchpoints"], rows=rows,
+            page=page, **_filters(scope)))
+
+    content = page_cache.remember(get_db(), ("heatmap", scope, number, show_all), build)
+    return render_template("office/heatmap.html", content=content)
 
 
 @bp.route("/visits")
@@ -220,7 +237,7 @@ def _review_page(visit: dict, error: str | None = None, correcting: bool = False
     db = get_db()
     waiting = review.queue(db, visit["id"])
     page = render_template(
-        "office/review_visit.html", card=scorecards.build(db, visit, with_shopper=True),
+        "office/review_visit.html", **scorecard_parts(visit, with_shopper=True),
         errors={}, posted={}, can_act=False, today=date.today(),
         flags=waiting[0]["flags"] if waiting else [], history=review.history(db, visit["id"]),
         review_error=error, correct_error=correcting and error)

@@ -335,3 +335,49 @@ def m007_photo_expiry(db):
     removed" instead of a broken image and a phone sending the photo again finds it held."""
     db.execute("ALTER TABLE photos ADD COLUMN expired_at TEXT")
     db.execute("ALTER TABLE photos ADD COLUMN expired_after_days INTEGER")
+
+
+# What the pages built from published results (scorecards, league table, heat map) read.
+# Every change to it draws a new random `data_generation.token` in the same transaction, so
+# a page kept per worker process (page_cache.py) is reused only while its token is current.
+# Rows of a visit count only while the visit is published (before or after the change):
+# shoppers syncing drafts all day leave the token alone. A new table must be added here or
+# to UNTRACKED_TABLES (tests/test_page_cache.py checks that every table is one or the other).
+UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations")
+VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log")
+PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
+
+
+def track_changes(db, table: str) -> None:
+    """Triggers that draw a new generation token after each change to `table` that a
+    published page could show."""
+    if table == "visits":
+        when = {"INSERT": "NEW.status = 'published'",
+                "UPDATE": "OLD.status = 'published' OR NEW.status = 'published'",
+                "DELETE": "OLD.status = 'published'"}
+    elif table in VISIT_ROW_TABLES:
+        when = {"INSERT": PUBLISHED.format(row="NEW"),
+                "UPDATE": PUBLISHED.format(row="OLD") + " OR " + PUBLISHED.format(row="NEW"),
+                "DELETE": PUBLISHED.format(row="OLD")}
+    else:
+        when = dict.fromkeys(("INSERT", "UPDATE", "DELETE"), "1")
+    for event, condition in when.items():
+        columns = ""
+        if table == "users" and event == "UPDATE":  # not on sign-in or a password change
+            columns = " OF email, name, role, active"
+        db.execute(
+            f"CREATE TRIGGER {table}_{event.lower()}_generation AFTER {event}{columns} "
+            f"ON {table} WHEN {condition} "
+            "BEGIN UPDATE data_generation SET token = randomblob(8); END")
+
+
+@migrations()
+def m008_data_generation(db):
+    """A token that changes whenever published results change: see track_changes."""
+    db.execute("CREATE TABLE data_generation (token BLOB NOT NULL)")
+    db.execute("INSERT INTO data_generation (token) VALUES (randomblob(8))")
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        if table not in UNTRACKED_TABLES:
+            track_changes(db, table)

@@ -89,12 +89,7 @@ class Scorecard:
 
 def scorecard_visit(db: Database, user, visit_uuid: str) -> dict | None:
     """The visit with its branch and checklist version, if this user may read its scorecard."""
-    visit = next(db.query(
-        """SELECT v.*, b.name AS branch_name, b.code AS branch_code, b.region, b.address,
-                  cv.name AS checklist_name, cv.version AS checklist_version
-           FROM visits v JOIN branches b ON b.id = v.branch_id
-           JOIN checklist_versions cv ON cv.id = v.version_id
-           WHERE v.uuid = ?""", [visit_uuid]), None)
+    visit = visit_row(db, visit_uuid)
     if visit is None or visit["status"] in ("draft", "incomplete"):
         return None
     if user.role == "office":
@@ -104,6 +99,16 @@ def scorecard_visit(db: Database, user, visit_uuid: str) -> dict | None:
     linked = db.execute("SELECT 1 FROM manager_branches WHERE user_id = ? AND branch_id = ?",
                         [user.id, visit["branch_id"]]).fetchone()
     return visit if linked else None
+
+
+def visit_row(db: Database, visit_uuid: str) -> dict | None:
+    """The visit with its branch and checklist version, whoever asks."""
+    return next(db.query(
+        """SELECT v.*, b.name AS branch_name, b.code AS branch_code, b.region, b.address,
+                  cv.name AS checklist_name, cv.version AS checklist_version
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           JOIN checklist_versions cv ON cv.id = v.version_id
+           WHERE v.uuid = ?""", [visit_uuid]), None)
 
 
 def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:

@@ -52,10 +52,13 @@ def test_head_office_generates_exactly_the_smoke_size_and_times_every_page():
         {(page, "default", days, "code") for page, days in pages}
         | {("League table", "all branches", days, "code") for days in (90, 365)}
         | {(page, view, days, via) for page, days in pages
-           for view in ("default", "all branches") for via in ("test client", "gunicorn")})
+           for view in ("default", "all branches") for via in ("test client", "gunicorn", "kept")})
     assert all(t["ms"] > 0 for t in timings.values())
-    served = [t for t in figures["timings"] if t["via"] == "gunicorn"]
+    served = [t for t in figures["timings"] if t["via"] in ("gunicorn", "kept")]
     assert all(t["bytes"] > 10_000 for t in served)
+    built, kept = ({(t["path"], t["bytes"]) for t in served if t["via"] == via}
+                   for via in ("gunicorn", "kept"))
+    assert built == kept  # a kept page is the page built
     assert all("show=all" in t["path"] for t in served if t["view"] == "all branches")
     assert len(section.targets) == 8
     assert "15,000 answers" in section.body
