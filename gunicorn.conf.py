@@ -6,6 +6,7 @@ not throughput; the reverse proxy in front buffers slow phones' uploads. Every s
 be overridden with GUNICORN_CMD_ARGS or the SHOPPER_* variables read below.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -23,3 +24,10 @@ graceful_timeout = 30
 forwarded_allow_ips = os.environ.get("SHOPPER_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+
+
+def pre_fork(server, worker):
+    """What the preloaded app holds lives as long as the worker: freezing it keeps the
+    workers' garbage collections from walking it again and again (and from touching the
+    pages they share with the master)."""
+    gc.freeze()

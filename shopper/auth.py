@@ -138,9 +138,9 @@ def tag_user(response):
     per user and never shows one user's pages to another."""
     if request.endpoint == "pages.static_file":  # the same for everyone, cached publicly
         return response
-    response.headers["X-Shopper-User"] = str(current_user.id) if (
-        current_user and current_user.is_authenticated) else ""
-    response.vary.add("Cookie")
+    user = current_user._get_current_object()
+    response.headers["X-Shopper-User"] = str(user.id) if user.is_authenticated else ""
+    # Reading the user read the session, so Flask adds "Vary: Cookie" to this response.
     return response
 
 

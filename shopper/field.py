@@ -145,7 +145,7 @@ def touchpoint(visit_uuid: str, position: int):
         if not errors:
             return redirect(_next_url(visit_uuid, position, len(touchpoints)), 303)
         posted = request.form
-    stored = reports.visit_answers(db, visit["id"])
+    stored = reports.touchpoint_answers(db, visit["id"], tp_id)
     tp_state = reports.visit_touchpoint_rows(db, visit["id"]).get(tp_id) or {
         "moment": None, "moment_reason": "", "note": ""}
     if posted is not None:  # show what was typed, valid or not, beside the messages

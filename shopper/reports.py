@@ -111,10 +111,12 @@ def visit_photos(db: Database, visit_id: int) -> list[dict]:
     return list(db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id", [visit_id]))
 
 
-def visit_answers(db: Database, visit_id: int) -> dict[int, dict]:
-    """Answer rows of a visit keyed by question id."""
-    return {r["question_id"]: r for r in db.query(
-        "SELECT * FROM answers WHERE visit_id = ?", [visit_id])}
+def touchpoint_answers(db: Database, visit_id: int, touchpoint_id: int) -> dict[int, dict]:
+    """What a touchpoint screen shows of its answers (value, N/A, note), keyed by question id."""
+    return {r[0]: {"value": r[1], "na": r[2], "note": r[3]} for r in db.execute(
+        "SELECT a.question_id, a.value, a.na, a.note FROM answers a "
+        "JOIN questions q ON q.id = a.question_id "
+        "WHERE a.visit_id = ? AND q.touchpoint_id = ?", [visit_id, touchpoint_id])}
 
 
 def visit_touchpoint_rows(db: Database, visit_id: int) -> dict[int, dict]:
