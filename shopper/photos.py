@@ -94,7 +94,7 @@ def process_photo(
     turn, profile = _transposition(source), _rgb_profile(source)
     # Turning the shrunk copies rather than the decoded photo gives the same pixels, sooner.
     display = _shrink(_rgb(source), display_max)
-    thumbnail = _turned(_shrink(display, thumb_max), turn)
+    thumbnail = _turned(_shrink(display, thumb_max, reducing_gap=1.0), turn)
     display = _turned(display, turn)
     return ProcessedPhoto(
         display=_jpeg(display, DISPLAY_QUALITY, profile),
@@ -197,16 +197,21 @@ def _fit(size: tuple[int, int], bound: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _shrink(image: Image.Image, bound: int) -> Image.Image:
+def _shrink(image: Image.Image, bound: int, reducing_gap: float = 2.0) -> Image.Image:
     """Resize to fit `bound`: Lanczos for large reductions; Hamming for a last step of less
     than 2× (what remains after libjpeg's reduced-size decode), where it looks the same, text
-    on receipts included, and takes half as long (25 ms rather than 50 for a 12 MP photo)."""
+    on receipts included, and takes half as long (25 ms rather than 50 for a 12 MP photo).
+
+    Pillow first averages whole blocks of pixels while the rest of the reduction stays at
+    least `reducing_gap`. The thumbnail uses 1.0 (a 1600 px copy becomes 400 px by averaging
+    4×4 blocks): 2 ms rather than 11, and within 44 dB of a full Lanczos on a real photo,
+    where 2.0 is within 53 dB; no one sees either difference at the size thumbnails show."""
     size = _fit(image.size, bound)
     if size == image.size:
         return image
     small_step = max(image.size) < 2 * max(size)
     resample = Image.Resampling.HAMMING if small_step else Image.Resampling.LANCZOS
-    return image.resize(size, resample, reducing_gap=2.0)
+    return image.resize(size, resample, reducing_gap=reducing_gap)
 
 
 def _jpeg(image: Image.Image, quality: int, icc_profile: bytes | None) -> bytes:
