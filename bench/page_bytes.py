@@ -324,10 +324,11 @@ def _body(f: dict) -> str:
         table(["request", "status", "bytes over the wire", "body bytes"], shell_rows)
         if shell_rows else "none.",
         "",
-        "These are the browser's own update checks of the service worker after a navigation "
-        "(the script, which has no validator and so comes whole, and its imports, "
-        "revalidated); no page's or service worker's DevTools session sees them, only the "
-        "relay.",
+        "Only the browser's own update checks of the service worker could cross the network "
+        "here; no page's or service worker's DevTools session sees them, only the relay. The "
+        "page registers the worker with `updateViaCache: \"all\"` and /sw.js answers with "
+        "`max-age=600`: for ten minutes after a check the browser's cache answers the next "
+        "ones; after that, one check is a 304 of about 440 header bytes.",
         "",
         "### Photo upload",
         "",

@@ -40,6 +40,9 @@ def healthz():
     return {"status": "ok"}
 
 
+SW_RECHECK_SECONDS = 600
+
+
 @bp.route("/sw.js")
 @allow(PUBLIC)
 def service_worker():
@@ -49,8 +52,12 @@ def service_worker():
         "pwa/sw.js", version=assets.version,
         assets=sorted(asset.url for asset in assets.by_name.values())))
     response.mimetype = "text/javascript"
-    response.headers["Cache-Control"] = "no-cache"
-    # The browser checks for a new worker after navigations: the same script answers 304.
+    # The browser checks for a new worker after every navigation, and a shopper moves from
+    # screen to screen all through a visit: the page registers the worker with
+    # updateViaCache "all", so the browser's cache answers for SW_RECHECK_SECONDS, then asks
+    # again (the same script answers 304). A release reaches phones within that time;
+    # pages, network first, are new at once, and name their new static files themselves.
+    response.headers["Cache-Control"] = f"max-age={SW_RECHECK_SECONDS}"
     response.add_etag()  # from the script itself: a change to the template is a new one
     return response.make_conditional(request)
 

@@ -11,7 +11,9 @@ let retryMs = FIRST_RETRY_MS;
 let retryTimer = null;
 
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
+  // updateViaCache: the browser's cache may answer its update checks (see /sw.js's max-age).
+  navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/", updateViaCache: "all" })
+    .catch(() => {});
 }
 
 function plural(n, word) {
