@@ -22,6 +22,7 @@ from . import (
     pages,
     photo_views,
     security,
+    signing,
 )
 from .config import PROJECT_ROOT
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)  # before anything reads the body: its size limits
     access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
     csrf.init_app(app)
+    signing.init_app(app)  # after CSRFProtect: replaces its csrf_token() for templates
     errors.init_app(app)
     pages.init_app(app)
     for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp, api.bp):

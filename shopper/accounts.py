@@ -74,6 +74,15 @@ def set_password(db: Database, user_id: int, password: str, method: str) -> None
     )
 
 
+def end_sessions(db: Database, user_id: int) -> None:
+    """Sign out every session of this user, everywhere, at its next request: a session
+    lives in a signed cookie, so signing out one browser cannot otherwise stop a copy of its
+    cookie."""
+    with db.atomic():
+        db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?",
+                   [user_id])
+
+
 # Checked when the email is unknown, so that an unknown email and a wrong password take
 # the same time and give the same answer.
 _DUMMY_HASH: dict[str, str] = {}

@@ -127,6 +127,7 @@ def refuse(form, message: str, status: int, headers: dict | None = None):
 @bp.route("/logout", methods=["POST"])
 @allow(*ROLES)
 def logout():
+    accounts.end_sessions(get_db(), current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
