@@ -146,7 +146,7 @@ def touchpoint(visit_uuid: str, position: int):
             return redirect(_next_url(visit_uuid, position, len(touchpoints)), 303)
         posted = request.form
     stored = reports.touchpoint_answers(db, visit["id"], tp_id)
-    tp_state = reports.visit_touchpoint_rows(db, visit["id"]).get(tp_id) or {
+    tp_state = reports.visit_touchpoint_row(db, visit["id"], tp_id) or {
         "moment": None, "moment_reason": "", "note": ""}
     if posted is not None:  # show what was typed, valid or not, beside the messages
         tp_state = {"moment": posted.get("moment"), "moment_reason": posted.get("reason", ""),

@@ -119,9 +119,10 @@ def touchpoint_answers(db: Database, visit_id: int, touchpoint_id: int) -> dict[
         "WHERE a.visit_id = ? AND q.touchpoint_id = ?", [visit_id, touchpoint_id])}
 
 
-def visit_touchpoint_rows(db: Database, visit_id: int) -> dict[int, dict]:
-    return {r["touchpoint_id"]: r for r in db.query(
-        "SELECT * FROM visit_touchpoints WHERE visit_id = ?", [visit_id])}
+def visit_touchpoint_row(db: Database, visit_id: int, touchpoint_id: int) -> dict | None:
+    """The shopper's moment and note for one touchpoint of a visit, if any yet."""
+    return next(db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ? "
+                         "AND touchpoint_id = ?", [visit_id, touchpoint_id]), None)
 
 
 def visible_branches(db: Database, user) -> list[dict]:

@@ -41,7 +41,8 @@ def limit_body():
     (which Werkzeug applies to multipart text fields alone). Uploads and JSON may use all of
     MAX_CONTENT_LENGTH: a phone's visit of a long checklist, every note at its longest, is
     more than a megabyte, and it must always be accepted."""
-    if request.mimetype == "application/x-www-form-urlencoded":
+    if (request.environ.get("CONTENT_TYPE")  # most requests have no body to limit
+            and request.mimetype == "application/x-www-form-urlencoded"):
         request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
 
 
