@@ -62,6 +62,14 @@ class Lru:
         return len(self._items)
 
 
+def kept_by(app, name: str, max_cost: int) -> Lru:
+    """The app's Lru called `name`, made on first use (in each worker, after the fork)."""
+    kept = app.extensions.get(name)
+    if kept is None:
+        kept = app.extensions.setdefault(name, Lru(max_cost))
+    return kept
+
+
 def token(db: Database) -> bytes:
     return db.execute("SELECT token FROM data_generation").fetchone()[0]
 
@@ -74,7 +82,7 @@ def remember(db: Database, key: tuple, make: Callable[[], T],
     limit = current_app.config["PAGE_CACHE_BYTES"]
     if db.conn.in_transaction or not limit:
         return make()
-    pages = current_app.extensions.setdefault("page_cache", Lru(int(limit)))
+    pages = kept_by(current_app, "page_cache", int(limit))
     full_key = (token(db), *key)
     kept = pages.get(full_key)
     if kept is not None:

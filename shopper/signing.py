@@ -27,14 +27,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature
 
-from .page_cache import Lru
+from .page_cache import kept_by
 
 KEPT = 10_000  # sessions (and form tokens) each worker keeps; a few MB at most
 PLAIN = (str, int, float, bool, type(None))
-
-
-def _kept(app, name: str) -> Lru:
-    return app.extensions.setdefault(name, Lru(KEPT))
 
 
 class VerifiedSessions(SecureCookieSessionInterface):
@@ -48,7 +44,7 @@ class VerifiedSessions(SecureCookieSessionInterface):
         if not cookie:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        verified = _kept(app, "verified_sessions")
+        verified = kept_by(app, "verified_sessions", KEPT)
         kept = verified.get(cookie)
         if kept is not None:
             data, signed_at = kept[0]
@@ -67,7 +63,7 @@ def csrf_token() -> str:
     """The signed form token of this session, as flask-wtf's `csrf_token()` gives it."""
     if current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()  # the time inside each token counts: sign it every time
-    signed = _kept(current_app, "signed_form_tokens")
+    signed = kept_by(current_app, "signed_form_tokens", KEPT)
     raw = session.get("csrf_token")
     kept = signed.get(raw) if isinstance(raw, str) else None
     if kept is not None:
