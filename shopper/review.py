@@ -94,17 +94,28 @@ def _in_review(visit: dict) -> None:
         raise ReviewError("This visit is not waiting for review.")
 
 
+def _still_in_review(db: Database, visit: dict) -> None:
+    """The same check inside the write transaction, on the visit as it is now: another
+    reviewer may have published or returned it since this request read it."""
+    status = db.execute("SELECT status FROM visits WHERE id = ?", [visit["id"]]).fetchone()
+    _in_review({"status": status[0] if status else None})
+
+
 def publish(db: Database, visit: dict, actor_id: int) -> None:
     """Approve and publish: the branch's manager can now read the scorecard."""
     _in_review(visit)
     with db.atomic():
+        _still_in_review(db, visit)
         change_status(db, visit["id"], "approved", actor_id=actor_id)
         change_status(db, visit["id"], "published", actor_id=actor_id)
 
 
 def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:
     _in_review(visit)
-    change_status(db, visit["id"], "on_hold", actor_id=actor_id, comment=_comment(comment))
+    comment = _comment(comment)
+    with db.atomic():
+        _still_in_review(db, visit)
+        change_status(db, visit["id"], "on_hold", actor_id=actor_id, comment=comment)
 
 
 def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) -> None:
@@ -113,7 +124,9 @@ def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) ->
     comment = _comment(comment)
     if not comment:
         raise ReviewError("Say what the shopper should change or explain.")
-    change_status(db, visit["id"], "returned", actor_id=actor_id, comment=comment)
+    with db.atomic():
+        _still_in_review(db, visit)
+        change_status(db, visit["id"], "returned", actor_id=actor_id, comment=comment)
 
 
 def _comment(text: str) -> str:
@@ -142,6 +155,7 @@ def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bo
     before = next(db.query("SELECT value, na FROM answers WHERE visit_id = ? AND "
                            "question_id = ?", [visit["id"], question_id]), None)
     with db.atomic():
+        _still_in_review(db, visit)
         record_answers(db, visit["id"], {question_id: (answer, None)})
         score_and_store(db, visit["id"])
         audit(db, visit["id"], actor_id, "answer_corrected",

@@ -128,3 +128,27 @@ def test_a_published_visit_is_not_reviewed_again(app, db):
                            data={"csrf_token": token})
     assert response.status_code == 422
     assert "not waiting for review" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("step", ["hold", "return", "correct", "publish"])
+def test_a_visit_another_reviewer_just_published_is_not_changed(db, step):
+    """Two reviewers open the same visit; the first publishes it. The second's step, made
+    on the page they still have open, is refused and changes nothing."""
+    visit = waiting(db)[0]  # as the second reviewer's request read it
+    office = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
+    review.publish(db, visit, office)
+    history = db.execute("SELECT COUNT(*) FROM audit_log WHERE visit_id = ?",
+                         [visit["id"]]).fetchone()[0]
+    answers = list(db.query("SELECT * FROM answers WHERE visit_id = ?", [visit["id"]]))
+    question = answers[0]["question_id"]
+    with pytest.raises(review.ReviewError, match="not waiting for review"):
+        {"hold": lambda: review.hold(db, visit, office, "wait"),
+         "return": lambda: review.return_to_shopper(db, visit, office, "redo"),
+         "correct": lambda: review.correct_answer(db, visit, question, "no", False, "typo",
+                                                  office),
+         "publish": lambda: review.publish(db, visit, office)}[step]()
+    assert db.execute("SELECT status FROM visits WHERE id = ?",
+                      [visit["id"]]).fetchone()[0] == "published"
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE visit_id = ?",
+                      [visit["id"]]).fetchone()[0] == history
+    assert list(db.query("SELECT * FROM answers WHERE visit_id = ?", [visit["id"]])) == answers
