@@ -141,7 +141,7 @@ def tag_user(response):
         return response
     user = current_user._get_current_object()
     response.headers["X-Shopper-User"] = str(user.id) if user.is_authenticated else ""
-    # Reading the user read the session, so Flask adds "Vary: Cookie" to this response.
+    response.vary.add("Cookie")
     return response
 
 

@@ -71,6 +71,8 @@ def load(app, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE", str(instance / app.config["DATABASE_NAME"]))
     app.config.setdefault("PHOTO_FOLDER", str(instance / app.config["PHOTO_FOLDER_NAME"]))
+    # A number of bytes, checked at start-up rather than at the first page kept.
+    app.config["PAGE_CACHE_BYTES"] = int(app.config["PAGE_CACHE_BYTES"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     if not app.config.get("SECRET_KEY"):

@@ -82,7 +82,7 @@ def remember(db: Database, key: tuple, make: Callable[[], T],
     limit = current_app.config["PAGE_CACHE_BYTES"]
     if db.conn.in_transaction or not limit:
         return make()
-    pages = kept_by(current_app, "page_cache", int(limit))
+    pages = kept_by(current_app, "page_cache", limit)
     full_key = (token(db), *key)
     kept = pages.get(full_key)
     if kept is not None:

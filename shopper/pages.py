@@ -54,10 +54,11 @@ def service_worker():
     response.mimetype = "text/javascript"
     # The browser checks for a new worker after every navigation, and a shopper moves from
     # screen to screen all through a visit: the page registers the worker with
-    # updateViaCache "all", so the browser's cache answers for SW_RECHECK_SECONDS, then asks
-    # again (the same script answers 304). A release reaches phones within that time;
-    # pages, network first, are new at once, and name their new static files themselves.
-    response.headers["Cache-Control"] = f"max-age={SW_RECHECK_SECONDS}"
+    # updateViaCache "all", so the browser's cache (never a proxy's) answers for
+    # SW_RECHECK_SECONDS, then asks again (the same script answers 304). A release reaches
+    # phones within that time; pages, network first, are new at once, and name their new
+    # static files themselves.
+    response.headers["Cache-Control"] = f"private, max-age={SW_RECHECK_SECONDS}"
     response.add_etag()  # from the script itself: a change to the template is a new one
     return response.make_conditional(request)
 

@@ -70,7 +70,9 @@ def csrf_token() -> str:
         g.csrf_token = kept[0]  # what flask-wtf's own forms use within this request
         return kept[0]
     token = generate_csrf()
-    signed.put(session["csrf_token"], token, 1)
+    raw = session.get("csrf_token")  # gone if the view cleared the session after signing
+    if isinstance(raw, str):
+        signed.put(raw, token, 1)
     return token
 
 

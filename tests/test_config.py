@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from shopper import create_app
 
 
@@ -45,3 +47,11 @@ def test_data_lives_in_the_instance_folder(app, instance):
     assert app.config["DATABASE"] == str(instance / "shopper.sqlite3")
     assert app.config["PHOTO_FOLDER"] == str(instance / "photos")
     assert (instance / "photos").is_dir()
+
+
+def test_a_page_cache_size_that_is_not_a_number_stops_the_start(tmp_path, monkeypatch):
+    """Found at start-up, not as a failing page later."""
+    monkeypatch.setenv("SHOPPER_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text('PAGE_CACHE_BYTES = "64MB"\n')
+    with pytest.raises(ValueError):
+        create_app()

@@ -81,3 +81,15 @@ def test_tokens_that_expire_are_signed_every_time(instance, seeded_database, mon
     assert csrf_token(client, "/office/") != first
     assert not app.extensions.get("signed_form_tokens")
     assert signing.KEPT > 0
+
+
+def test_a_page_rendered_after_its_session_was_cleared_still_has_a_token(app):
+    """A view may clear the session after the form token was made (signing out does, before
+    its redirect): the page must still render, with a token, not fail."""
+    from flask import render_template_string, session
+
+    with app.test_request_context("/"):
+        first = signing.csrf_token()
+        session.clear()
+        page = render_template_string("{{ csrf_token() }}")
+    assert page == first

@@ -121,7 +121,7 @@ def test_the_service_worker_is_revalidated_cheaply(client):
     first = client.get("/sw.js")
     assert first.headers["ETag"] == f'"{hashlib.sha1(first.data).hexdigest()}"'
 
-    assert first.headers["Cache-Control"] == "max-age=600"
+    assert first.headers["Cache-Control"] == "private, max-age=600"
     assert 'updateViaCache: "all"' in client.get("/static/app.js").get_data(as_text=True)
     again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
