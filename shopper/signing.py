@@ -77,6 +77,8 @@ def csrf_token() -> str:
 
 
 def init_app(app) -> None:
-    """After CSRFProtect.init_app, whose `csrf_token` template global this replaces."""
+    """After CSRFProtect.init_app, whose `csrf_token` for templates (a global, and a context
+    processor, which wins) this replaces: a later context processor wins over an earlier."""
     app.session_interface = VerifiedSessions()
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
