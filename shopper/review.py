@@ -90,15 +90,19 @@ def queue(db: Database, visit_id: int | None = None) -> list[dict]:
 
 
 def _in_review(visit: dict) -> None:
-    if visit["status"] not in IN_REVIEW:
-        raise ReviewError("This visit is not waiting for review.")
+    _require_review(visit["status"])
 
 
 def _still_in_review(db: Database, visit: dict) -> None:
     """The same check inside the write transaction, on the visit as it is now: another
     reviewer may have published or returned it since this request read it."""
-    status = db.execute("SELECT status FROM visits WHERE id = ?", [visit["id"]]).fetchone()
-    _in_review({"status": status[0] if status else None})
+    row = db.execute("SELECT status FROM visits WHERE id = ?", [visit["id"]]).fetchone()
+    _require_review(row[0] if row else None)
+
+
+def _require_review(status: str | None) -> None:
+    if status not in IN_REVIEW:
+        raise ReviewError("This visit is not waiting for review.")
 
 
 def publish(db: Database, visit: dict, actor_id: int) -> None:
