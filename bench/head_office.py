@@ -80,8 +80,8 @@ def answer_sheets(version, per_visit: int) -> dict[tuple, list[Sheet]]:
 def _sheet(version, stored: list[tuple], level: float, weak: str, rng) -> Sheet:
     """Plausible answers (the demo data's own generator), scored by the scoring engine,
     with the demo's golden and dull moments."""
-    from shopper.demo import plausible_answer, plausible_moment
-    from shopper.scoring import Answer, score_visit
+    from shopper.domain.scoring import Answer, score_visit
+    from shopper.workflows.demo import plausible_answer, plausible_moment
 
     checklist = version.checklist
     nothing_ordered = rng.random() < 0.3
@@ -110,9 +110,10 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
     """The demo data (accounts included), then `scale` more: branches in REGIONS regions,
     visits spread over their days (published unless under 13 days old), each with its
     touchpoint results and answers. Returns the load figures."""
-    from shopper import create_app, demo
-    from shopper.checklist_store import latest_version_id, load_version
-    from shopper.db import connect
+    from shopper import create_app
+    from shopper.store.checklists import latest_version_id, load_version
+    from shopper.store.connection import connect
+    from shopper.workflows import demo
 
     app = create_app({"INSTANCE_PATH": str(instance), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = connect(app.config["DATABASE"])
@@ -192,8 +193,8 @@ def cache_key(scale: Scale) -> str:
     (a new one means a new schema) and the default checklist."""
     from sqlite_utils import Database
 
-    from shopper.demo import DEFAULT_CHECKLIST
-    from shopper.schema import migrations
+    from shopper.store.schema import migrations
+    from shopper.workflows.demo import DEFAULT_CHECKLIST
 
     names = [m.name for m in migrations.pending(Database(memory=True))]
     parts = [str(GENERATOR_VERSION), json.dumps(asdict(scale)), *names,
@@ -257,8 +258,9 @@ def pages(today: date) -> list[dict]:
 
 
 def run(smoke: bool) -> Section:
-    from shopper import comparisons, create_app
-    from shopper.db import connect
+    from shopper import create_app
+    from shopper.store import comparisons
+    from shopper.store.connection import connect
 
     today = date.today()
     repeat, warmup = (1, 0) if smoke else (REPEAT, 1)
@@ -312,8 +314,8 @@ def run(smoke: bool) -> Section:
 def league_page(db, scope) -> list[dict]:
     """What the league page computes: every branch ranked and compared with the period
     before, the weakest touchpoints for the first page's branches only."""
-    from shopper import comparisons
-    from shopper.pagination import PER_PAGE
+    from shopper.store import comparisons
+    from shopper.web.pagination import PER_PAGE
 
     rows = comparisons.league_table(db, scope, weakest=False)
     return comparisons.add_weakest_touchpoints(db, scope, rows[:PER_PAGE])

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from shopper.photos import DISPLAY_MAX, DISPLAY_QUALITY, THUMB_MAX, THUMB_QUALITY, process_photo
+from shopper.domain.photos import (
+    DISPLAY_MAX,
+    DISPLAY_QUALITY,
+    THUMB_MAX,
+    THUMB_QUALITY,
+    process_photo,
+)
 
 from .camera import TWELVE_MEGAPIXELS, camera_jpeg
 from .common import ROOT, Section, table

@@ -21,8 +21,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from shopper import create_app, demo
-from shopper.db import connect
+from shopper import create_app
+from shopper.store.connection import connect
+from shopper.workflows import demo
 
 from .common import ROOT
 

@@ -14,10 +14,10 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from shopper import accounts
-from shopper.administration import AssignmentRequest, create_assignments
-from shopper.checklist_store import StoredVersion, latest_version_id, load_version
-from shopper.db import connect
+from shopper.store import accounts
+from shopper.store.assignments import AssignmentRequest, create_assignments
+from shopper.store.checklists import StoredVersion, latest_version_id, load_version
+from shopper.store.connection import connect
 
 from .camera import downscaled_jpeg
 from .client import Phone

@@ -53,9 +53,9 @@ end
 def prepare_pages(instance: Path) -> list[dict]:
     """A visit in progress for the shopper (answers as far as the service desk), and the
     URLs of the three pages with who reads each."""
-    from shopper import reports, visits
-    from shopper.checklist_store import load_version
-    from shopper.db import connect
+    from shopper.store import reports, visits
+    from shopper.store.checklists import load_version
+    from shopper.store.connection import connect
 
     db = connect(instance / "shopper.sqlite3")
     try:

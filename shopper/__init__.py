@@ -1,68 +1,17 @@
-"""Mystery Shopper: the field app for mystery shoppers, branch managers and head office."""
+"""Mystery Shopper: the field app for mystery shoppers, branch managers and head office.
+
+The package is in layers (see the README's "Where things live"): `domain` (pure rules),
+`store` (the only SQL), `workflows` (what a user does that spans tables) and `web` (Flask,
+one package per audience). Importing a rule loads no web code: the app is built only when
+`create_app` is called.
+"""
 
 from __future__ import annotations
 
-import os
 
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+def create_app(test_config: dict | None = None):
+    """The Flask app (see shopper.web.create_app); `flask --app shopper` and gunicorn's
+    `shopper:create_app()` find it here."""
+    from shopper.web import create_app as build
 
-from . import (
-    access,
-    api,
-    auth,
-    branch,
-    config,
-    db,
-    errors,
-    field,
-    office,
-    pages,
-    photo_views,
-    security,
-    signing,
-)
-from .config import PROJECT_ROOT
-
-csrf = CSRFProtect()
-
-
-class BoundedInt(IntegerConverter):
-    """Ids in URLs fit SQLite's integers: a longer number is "not found", never a 500."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(map, *args, **kwargs)
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        instance_path=config.instance_path(test_config),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=None,  # served by pages.static_file, under content-hashed names
-    )
-    app.url_map.converters["int"] = BoundedInt
-    os.makedirs(app.instance_path, exist_ok=True)
-    config.load(app, test_config)
-    proxies = int(app.config["TRUSTED_PROXIES"])
-    if proxies:  # the client's address and scheme as the reverse proxy saw them
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    os.makedirs(app.config["PHOTO_FOLDER"], exist_ok=True)
-
-    db.init_app(app)
-    auth.init_app(app)
-    security.init_app(app)  # before anything reads the body: its size limits
-    access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
-    csrf.init_app(app)
-    signing.init_app(app)  # after CSRFProtect: replaces its csrf_token() for templates
-    errors.init_app(app)
-    pages.init_app(app)
-    for blueprint in (auth.bp, pages.bp, field.bp, photo_views.bp, branch.bp, office.bp, api.bp):
-        app.register_blueprint(blueprint)
-    from .cli import register_commands
-
-    register_commands(app)
-    return app
+    return build(test_config)

@@ -11,11 +11,13 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, backup, create_app, demo, photo_retention
-from .access import ROLES
-from .checklist_format import ChecklistError, load_checklist_file
-from .checklist_store import import_checklist
-from .db import get_db
+from shopper import create_app
+from shopper.domain.checklist_format import ChecklistError, load_checklist_file
+from shopper.domain.vocabulary import ROLES
+from shopper.store import accounts
+from shopper.store.checklists import import_checklist
+from shopper.web.db import get_db
+from shopper.workflows import backup, demo, photo_retention
 
 
 @click.command("import-checklist")

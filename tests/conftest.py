@@ -7,8 +7,10 @@ import shutil
 
 import pytest
 
-from shopper import accounts, create_app, demo
-from shopper.db import connect
+from shopper import create_app
+from shopper.store import accounts
+from shopper.store.connection import connect
+from shopper.workflows import demo
 
 from .support import DEACTIVATED, FAST_HASH, MANAGER_B, PASSWORD, AuthActions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shopper import demo
+from shopper.workflows import demo
 
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the real default is checked in test_auth
 PASSWORD = demo.PASSWORD

@@ -11,11 +11,11 @@ import io
 import pytest
 from PIL import Image
 
-from shopper.access import policy
-from shopper.db import connect
-from shopper.photos import process_photo
-from shopper.scorecards import record_action
-from shopper.visits import add_photo
+from shopper.domain.photos import process_photo
+from shopper.store.connection import connect
+from shopper.store.visits import add_photo
+from shopper.web.access import policy
+from shopper.workflows.scorecards import record_action
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
 

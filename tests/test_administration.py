@@ -90,7 +90,7 @@ def assign(client, **fields):
 
 
 def test_assigning_a_region_and_the_same_branch_rule(app, db):
-    from shopper import accounts
+    from shopper.store import accounts
 
     from .support import FAST_HASH
     client = signed_in(app, OFFICE)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core import NotSet
 from schemathesis.transport.serialization import serialize_binary
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 from .conftest import make_app
 from .support import SHOPPER, signed_in

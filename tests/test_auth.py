@@ -7,8 +7,8 @@ import re
 import pytest
 from werkzeug.security import check_password_hash
 
-from shopper import accounts
 from shopper.config import DEFAULTS
+from shopper.store import accounts
 
 from .support import MANAGER_A, OFFICE, OTHER_SHOPPER, SHOPPER, csrf_token
 
@@ -120,7 +120,7 @@ def test_passwords_are_hashed_at_owasp_strength_by_default(empty_app):
     assert empty_app.config["PASSWORD_HASH_METHOD"] != method  # tests use a cheap hash
     name, n, r, p = method.split(":")
     assert name == "scrypt" and int(n) >= 2**17 and int(r) >= 8 and int(p) >= 1
-    from shopper.db import connect
+    from shopper.store.connection import connect
     db = connect(empty_app.config["DATABASE"])
     user_id = accounts.create_user(db, email="new@demo.test", name="New", role="office",
                                    password="long-enough-pw", method=method)

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 
 def test_backup_copies_database_and_photos_while_writes_run(app, tmp_path):
@@ -69,7 +69,7 @@ def test_a_photo_deleted_while_the_backup_runs_is_skipped(app, tmp_path, monkeyp
             doomed.unlink()
         return copy(src, dst)
 
-    monkeypatch.setattr("shopper.backup.shutil.copy2", deleted_just_before_copying)
+    monkeypatch.setattr("shopper.workflows.backup.shutil.copy2", deleted_just_before_copying)
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
     assert f"{len(kept)} photo file(s)" in result.output
@@ -83,7 +83,7 @@ def test_an_interrupted_backup_leaves_no_database_that_looks_complete(app, tmp_p
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("shopper.backup.shutil.copy2", disk_full)
+    monkeypatch.setattr("shopper.workflows.backup.shutil.copy2", disk_full)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["backup", str(tmp_path / "backup")]).exit_code != 0
     assert not (tmp_path / "backup" / "shopper.sqlite3").exists()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from html.parser import HTMLParser
 
-from shopper.checklist_format import parse_checklist
+from shopper.domain.checklist_format import parse_checklist
 
 from .support import OFFICE, signed_in
 

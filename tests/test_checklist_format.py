@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shopper.checklist_format import (
+from shopper.domain.checklist_format import (
     KINDS,
     ChecklistError,
     load_checklist_file,

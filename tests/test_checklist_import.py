@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 DEFAULT = Path(__file__).resolve().parent.parent / "checklists" / "moments-of-truth.toml"
 

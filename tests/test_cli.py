@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 COMMANDS = ["init-db", "demo", "create-user", "import-checklist", "backup", "clean-photos",
             "expire-photos", "run"]

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from shopper import comparisons
-from shopper.checklist_store import load_version
-from shopper.scoring import score_visit
-from shopper.visits import answers_of
+from shopper.domain.scoring import score_visit
+from shopper.store import comparisons
+from shopper.store.checklists import load_version
+from shopper.store.visits import answers_of
 
 from .support import OFFICE, signed_in
 

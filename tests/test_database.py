@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from shopper.db import connect
-from shopper.schema import migrations
+from shopper.store.connection import connect
+from shopper.store.schema import migrations
 
 
 def test_connection_settings(db):

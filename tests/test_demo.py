@@ -6,10 +6,10 @@ from __future__ import annotations
 import statistics
 from datetime import date, timedelta
 
-from shopper import demo
-from shopper.checklist_store import load_version
-from shopper.scoring import score_visit
-from shopper.visits import answers_of
+from shopper.domain.scoring import score_visit
+from shopper.store.checklists import load_version
+from shopper.store.visits import answers_of
+from shopper.workflows import demo
 
 from .support import FAST_HASH
 
@@ -80,8 +80,8 @@ def test_stored_scores_are_the_engines(db):
 
 
 def test_loading_again_keeps_head_offices_checklist_changes(app, db):
-    from shopper.checklist_format import parse_checklist
-    from shopper.checklist_store import import_checklist
+    from shopper.domain.checklist_format import parse_checklist
+    from shopper.store.checklists import import_checklist
     text = demo.DEFAULT_CHECKLIST.read_text().replace("within 30 seconds", "within 20 seconds")
     import_checklist(db, parse_checklist(text), text)
     versions = db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0]

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shopper import accounts, throttle
-from shopper.db import connect
+from shopper.store import accounts, throttle
+from shopper.store.connection import connect
 
 from .conftest import copy_seed, make_app
 from .live_server import Phone, ServerProcess

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from shopper import office
-from shopper.pagination import page_of
+from shopper.web.office import compare as office
+from shopper.web.pagination import page_of
 
 from .conftest import copy_seed, make_app
 from .support import OFFICE, signed_in

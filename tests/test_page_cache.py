@@ -11,10 +11,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from shopper import comparisons, page_cache, schema, visits
-from shopper.checklist_store import load_version
-from shopper.db import connect
-from shopper.scoring import Answer
+from shopper.domain.scoring import Answer
+from shopper.store import comparisons, schema, visits
+from shopper.store.checklists import load_version
+from shopper.store.connection import connect
+from shopper.web import page_cache
 
 from .conftest import copy_seed, make_app
 from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from shopper import photo_retention, photo_store
-from shopper.photo_retention import PhotoFile, orphans, retention_cutoff
-from shopper.photos import process_photo
-from shopper.visits import add_photo
+from shopper.domain.photos import process_photo
+from shopper.store import photo_files
+from shopper.store.visits import add_photo
+from shopper.workflows import photo_retention
+from shopper.workflows.photo_retention import PhotoFile, orphans, retention_cutoff
 
 from .support import MANAGER_A, OFFICE, SHOPPER, signed_in
 
@@ -33,7 +34,7 @@ def _age(path: Path, seconds: float) -> None:
 
 
 def _orphan(folder: str, age_seconds: float, data: bytes = b"never committed") -> Path:
-    path = Path(folder) / photo_store.write(folder, data, "")
+    path = Path(folder) / photo_files.write(folder, data, "")
     _age(path, age_seconds)
     return path
 

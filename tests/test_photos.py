@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageStat
 
-from shopper.photos import MAX_PIXELS, PhotoError, process_photo
+from shopper.domain.photos import MAX_PIXELS, PhotoError, process_photo
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "photos"
 XMP_NAMESPACE = b"http://ns.adobe.com/xap/1.0/"

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from shopper.checklist_store import load_version
-from shopper.db import connect, now
+from shopper.store.checklists import load_version
+from shopper.store.connection import connect, now
 
 from .conftest import make_app
 from .live_server import (
@@ -339,7 +339,7 @@ def test_a_refused_submission_keeps_the_photos_the_server_already_held(client, d
     files inside the transaction; the 422 rolls the row back but not the unlink. The phone,
     seeing the photo still listed with its sha256, forgets its bytes: the photo is lost.
     Fix: delete the files only after the transaction commits; in visits.remove_photo,
-    `db.after_commit(lambda: photo_store.remove(folder, ...))` (shopper/db.py)."""
+    `db.after_commit(lambda: photo_files.remove(folder, ...))` (shopper/db.py)."""
     AuthActions(client).login(SHOPPER)
     api = Api(client)
     assignment = next(a for a in client.get("/api/v1/assignments").json["assignments"]

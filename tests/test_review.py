@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from shopper import review
+from shopper.workflows import review
 
 from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 

@@ -11,10 +11,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from shopper import charts, reports
-from shopper.checklist_store import load_version
-from shopper.scoring import score_visit
-from shopper.visits import answers_of
+from shopper.domain.scoring import score_visit
+from shopper.store import reports
+from shopper.store.checklists import load_version
+from shopper.store.visits import answers_of
+from shopper.web import charts
 
 from .support import MANAGER_A, MANAGER_B, OFFICE, SHOPPER, csrf_token, signed_in
 
@@ -208,7 +209,7 @@ def test_the_branch_page_links_every_published_visit_to_its_scorecard(app, db):
 
 
 def test_a_manager_of_several_branches_sees_a_card_with_a_trend_for_each(app, db):
-    from shopper import accounts
+    from shopper.store import accounts
 
     from .support import FAST_HASH, PASSWORD
     accounts.create_user(db, email="area@demo.test", name="Area Manager", role="manager",

@@ -14,8 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopper.checklist_format import Checklist, Question, load_checklist_file, parse_checklist
-from shopper.scoring import (
+from shopper.domain.checklist_format import (
+    Checklist,
+    Question,
+    load_checklist_file,
+    parse_checklist,
+)
+from shopper.domain.scoring import (
     MET,
     NA,
     NOT_MET,

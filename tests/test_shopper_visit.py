@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from shopper.checklist_store import load_version
-from shopper.scoring import score_visit
-from shopper.visits import answers_of, change_status
+from shopper.domain.scoring import score_visit
+from shopper.store.checklists import load_version
+from shopper.store.visits import answers_of, change_status
 
 from .support import MANAGER_A, OFFICE, OTHER_SHOPPER, SHOPPER, AuthActions, csrf_token
 
@@ -294,7 +294,7 @@ def test_an_oversized_upload_is_413_and_saved_answers_stay(instance, seeded_data
     app = make_app(instance, MAX_CONTENT_LENGTH=200_000)
     client = app.test_client()
     AuthActions(client).login(SHOPPER)
-    from shopper.db import connect
+    from shopper.store.connection import connect
     db = connect(app.config["DATABASE"])
     start(client, db)
     version = version_of(db)

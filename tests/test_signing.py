@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from shopper import signing
+from shopper.web import signing
 
 from .conftest import copy_seed, make_app
 from .support import CSRF, OFFICE, SHOPPER, csrf_token, signed_in

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from shopper.static_assets import AssetError, Assets
+from shopper.web.static_assets import AssetError, Assets
 
 from .support import SHOPPER, signed_in
 

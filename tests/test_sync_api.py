@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from shopper.checklist_store import load_version
+from shopper.store.checklists import load_version
 
 from .support import OTHER_SHOPPER, SHOPPER, AuthActions
 

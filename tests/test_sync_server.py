@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from shopper.checklist_store import load_version
-from shopper.db import connect
+from shopper.store.checklists import load_version
+from shopper.store.connection import connect
 
 from .live_server import Phone, ServerProcess
 from .support import SHOPPER

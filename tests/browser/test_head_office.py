@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 from ..support import MANAGER_A, OFFICE, SHOPPER
 from .conftest import PHONE, eventually, screenshot, sign_in

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 from ..support import OTHER_SHOPPER, SHOPPER
 from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 from ..support import MANAGER_A, OFFICE
 from .conftest import assert_fits_phone, screenshot, sign_in

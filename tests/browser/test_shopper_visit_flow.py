@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from shopper.db import connect
+from shopper.store.connection import connect
 
 from ..support import SHOPPER
 from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in

@@ -1,0 +1,145 @@
+"""Assignments: one, or a whole region at once, never sending a shopper to the same branch
+twice within N days. The one module that writes the assignments table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shopper.store.connection import Database, now
+
+MAX_SCENARIO = 2000
+
+
+class AssignmentError(ValueError):
+    """Refused input: a list of (field, what is wrong)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{w}: {p}" for w, p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class AssignmentRequest:
+    branch_ids: list[int]
+    shopper_id: int
+    checklist_id: int
+    window_start: date
+    window_end: date
+    scenario: str
+    min_gap_days: int
+
+
+def parse_assignment_form(db: Database, form, today: date) -> AssignmentRequest:
+    """Where (one branch, a region or every branch), who, which checklist, when, and the
+    scenario; every problem named by its field."""
+    problems = []
+    target = form.get("target", "")
+    if target.startswith("branch:") and target[7:].isdecimal():
+        branch_ids = [r[0] for r in db.execute(
+            "SELECT id FROM branches WHERE id = ? AND active = 1", [int(target[7:])])]
+    elif target.startswith("region:"):
+        branch_ids = [r[0] for r in db.execute(
+            "SELECT id FROM branches WHERE region = ? AND active = 1 ORDER BY name",
+            [target[7:]])]
+    elif target == "all":
+        branch_ids = [r[0] for r in db.execute(
+            "SELECT id FROM branches WHERE active = 1 ORDER BY name")]
+    else:
+        branch_ids = []
+    if not branch_ids:
+        problems.append(("target", "Choose a branch, a region or all branches."))
+    shopper = _int(form.get("shopper_id"))
+    if shopper is None or not db.execute("SELECT 1 FROM users WHERE id = ? AND role = "
+                                         "'shopper' AND active = 1", [shopper]).fetchone():
+        problems.append(("shopper_id", "Choose an active shopper."))
+    checklist = _int(form.get("checklist_id"))
+    if checklist is None or not db.execute("SELECT 1 FROM checklists WHERE id = ?",
+                                           [checklist]).fetchone():
+        problems.append(("checklist_id", "Choose a checklist."))
+    try:
+        start = date.fromisoformat(form.get("window_start", ""))
+        end = date.fromisoformat(form.get("window_end", ""))
+        if end < start:
+            problems.append(("window_end", "The window ends before it starts."))
+        elif end < today:
+            problems.append(("window_end", "The window is already over."))
+        elif (end - start).days > 366:
+            problems.append(("window_end", "Keep the window within a year."))
+    except ValueError:
+        start = end = today
+        problems.append(("window_start", "Give the window as two dates, e.g. 2026-12-01."))
+    scenario = (form.get("scenario") or "").strip()
+    if len(scenario) > MAX_SCENARIO:
+        problems.append(("scenario", f"Keep the scenario under {MAX_SCENARIO:,} characters."))
+    gap = _int(form.get("min_gap_days") or "0")
+    if gap is None or not 0 <= gap <= 3650:
+        problems.append(("min_gap_days", "Give a number of days from 0 to 3650."))
+    if problems:
+        raise AssignmentError(problems)
+    return AssignmentRequest(branch_ids, shopper, checklist, start, end, scenario, gap)
+
+
+def _int(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if re.fullmatch(r"\d{1,18}", text) else None
+
+
+def create_assignments(db: Database, request: AssignmentRequest,
+                       created_by: int) -> tuple[int, list[str]]:
+    """Create one assignment per branch, skipping a branch the shopper has been (or will
+    be) sent to within `min_gap_days` of this window. Returns (created, skipped branches)."""
+    created, skipped = 0, []
+    gap = timedelta(days=request.min_gap_days)
+    with db.atomic():
+        for branch_id in request.branch_ids:
+            clash = db.execute(
+                """SELECT b.name FROM assignments a JOIN branches b ON b.id = a.branch_id
+                   WHERE a.branch_id = ? AND a.shopper_id = ? AND a.status != 'cancelled'
+                     AND a.window_end >= ? AND a.window_start <= ? LIMIT 1""",
+                [branch_id, request.shopper_id,
+                 (request.window_start - gap).isoformat(),
+                 (request.window_end + gap).isoformat()]).fetchone()
+            if clash:
+                skipped.append(clash[0])
+                continue
+            db["assignments"].insert({
+                "branch_id": branch_id, "shopper_id": request.shopper_id,
+                "checklist_id": request.checklist_id,
+                "window_start": request.window_start.isoformat(),
+                "window_end": request.window_end.isoformat(), "scenario": request.scenario,
+                "status": "open", "created_by": created_by, "created_at": now()})
+            created += 1
+    return created, skipped
+
+
+def assignments_overview(db: Database, today: date, limit: int = 200) -> list[dict]:
+    """Open assignments, overdue first (window over, nothing sent), then by deadline."""
+    rows = list(db.query(
+        """SELECT a.*, b.name AS branch_name, b.region, u.name AS shopper_name,
+                  c.name AS checklist_name,
+                  (SELECT v.status FROM visits v WHERE v.assignment_id = a.id) AS visit_status
+           FROM assignments a JOIN branches b ON b.id = a.branch_id
+           JOIN users u ON u.id = a.shopper_id JOIN checklists c ON c.id = a.checklist_id
+           WHERE a.status = 'open' AND NOT EXISTS (
+               SELECT 1 FROM visits v WHERE v.assignment_id = a.id
+               AND v.status NOT IN ('draft', 'returned', 'incomplete'))
+           ORDER BY a.window_end, b.name LIMIT ?""", [limit]))
+    for row in rows:
+        row["overdue"] = row["window_end"] < today.isoformat()
+    rows.sort(key=lambda r: not r["overdue"])
+    return rows
+
+
+def cancel_assignment(db: Database, assignment_id: int) -> bool:
+    """Cancel an open assignment whose visit has not been started."""
+    return db.execute(
+        """UPDATE assignments SET status = 'cancelled' WHERE id = ? AND status = 'open'
+           AND NOT EXISTS (SELECT 1 FROM visits WHERE assignment_id = ?)""",
+        [assignment_id, assignment_id]).rowcount == 1
+
+
+def add_assignment(db: Database, row: dict) -> int:
+    """Store one assignment as given (the demo data set's history)."""
+    return db["assignments"].insert(row).last_pk

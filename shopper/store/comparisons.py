@@ -1,0 +1,326 @@
+"""Comparing branches over published visits: league table, touchpoint heat map, trends,
+consistency, weakest standards, golden and dull moments. Each is one function named after
+the question it answers, reading the per-visit and per-touchpoint results stored when a
+visit was scored (never re-scoring raw answers), returning plain dicts that the pages and
+the CSV exports share, so that an export's numbers are the screen's."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shopper.store.connection import Database
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which published visits to compare: a date range, optionally one region or checklist."""
+
+    start: date
+    end: date
+    region: str | None = None
+    checklist_id: int | None = None
+
+    def previous(self) -> Scope:
+        """The period of the same length just before."""
+        days = (self.end - self.start).days + 1
+        return Scope(self.start - timedelta(days=days), self.start - timedelta(days=1),
+                     self.region, self.checklist_id)
+
+    def where(self, visits: str = "v", branches: str = "b") -> tuple[str, dict]:
+        clauses = [f"{visits}.status = 'published'",
+                   f"{visits}.visit_date BETWEEN :start AND :end"]
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.region:
+            clauses.append(f"{branches}.region = :region")
+            params["region"] = self.region
+        if self.checklist_id:
+            clauses.append(f"{visits}.version_id IN (SELECT id FROM checklist_versions "
+                           "WHERE checklist_id = :checklist)")
+            params["checklist"] = self.checklist_id
+        return " AND ".join(clauses), params
+
+    def where_touchpoints(self, results: str = "vt") -> tuple[str, dict]:
+        """The same scope over per-touchpoint results alone (they carry the visit's
+        published state, date and branch): no join with the visits table."""
+        clauses = [f"{results}.published = 1",
+                   f"{results}.visit_date BETWEEN :start AND :end"]
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.region:
+            clauses.append(f"{results}.branch_id IN (SELECT id FROM branches "
+                           "WHERE region = :region)")
+            params["region"] = self.region
+        if self.checklist_id:
+            clauses.append(f"{results}.touchpoint_id IN (SELECT t.id FROM touchpoints t JOIN "
+                           "checklist_versions cv ON cv.id = t.version_id "
+                           "WHERE cv.checklist_id = :checklist)")
+            params["checklist"] = self.checklist_id
+        return " AND ".join(clauses), params
+
+
+LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": "visits",
+                "average": "average", "change": "change", "critical": "critical_failures"}
+
+
+def league_table(db: Database, scope: Scope, sort: str = "rank",
+                 descending: bool = False, weakest: bool = True) -> list[dict]:
+    """Branches ranked by average score: visits, change against the previous period of
+    the same length, weakest touchpoint and critical failures. With weakest=False the
+    weakest touchpoints are left to `add_weakest_touchpoints` for the rows on show: they
+    take most of the time over a year of a large network."""
+    where, params = scope.where()
+    rows = list(db.query(
+        f"""SELECT b.id, b.code, b.name, b.region, COUNT(*) AS visits,
+                   ROUND(AVG(v.score), 1) AS average, SUM(v.critical_failed) AS critical_failures
+            FROM visits v JOIN branches b ON b.id = v.branch_id
+            WHERE {where} GROUP BY b.id ORDER BY AVG(v.score) DESC, b.name""", params))
+    previous = {r["id"]: r["average"] for r in _averages(db, scope.previous())}
+    for rank, row in enumerate(rows, start=1):
+        before = previous.get(row["id"])
+        row["rank"] = rank
+        row["change"] = None if before is None else round(row["average"] - before, 1)
+    if weakest:
+        add_weakest_touchpoints(db, scope, rows)
+    key = LEAGUE_SORTS.get(sort, "rank")
+    rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=descending)
+    return rows
+
+
+def _averages(db, scope: Scope) -> list[dict]:
+    where, params = scope.where()
+    return list(db.query(f"""SELECT b.id, ROUND(AVG(v.score), 1) AS average
+                             FROM visits v JOIN branches b ON b.id = v.branch_id
+                             WHERE {where} GROUP BY b.id""", params))
+
+
+def add_weakest_touchpoints(db: Database, scope: Scope, rows: list[dict]) -> list[dict]:
+    """Each league row's weakest touchpoint and its score, for these rows only."""
+    worst = weakest_touchpoint_by_branch(db, scope, [row["id"] for row in rows])
+    for row in rows:
+        row["worst_touchpoint"], row["worst_score"] = worst.get(row["id"], (None, None))
+    return rows
+
+
+def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) -> list[dict]:
+    where, params = scope.where_touchpoints()
+    if branch_ids is not None:  # ids come from the database: integers, safe to inline
+        where += f" AND vt.branch_id IN ({','.join(str(int(b)) for b in branch_ids)})"
+    columns = ("branch_id", "key", "average", "mean_square", "n")
+    return [dict(zip(columns, row, strict=True)) for row in db.execute(
+        f"""SELECT vt.branch_id, vt.touchpoint_key AS key, AVG(vt.score) AS average,
+                   AVG(vt.score * vt.score) AS mean_square, COUNT(*) AS n
+            FROM visit_touchpoints vt
+            WHERE {where} AND vt.score IS NOT NULL
+            GROUP BY vt.branch_id, vt.touchpoint_key""", params)]
+
+
+def weakest_touchpoint_by_branch(db, scope: Scope, branch_ids: list[int] | None = None) -> dict:
+    names = touchpoint_names(db)
+    worst: dict = {}
+    for row in _touchpoint_averages(db, scope, branch_ids):
+        current = worst.get(row["branch_id"])
+        if current is None or row["average"] < current[1]:
+            worst[row["branch_id"]] = (names.get(row["key"], row["key"]), row["average"])
+    return {b: (name, round(score, 1)) for b, (name, score) in worst.items()}
+
+
+def touchpoint_names(db: Database) -> dict[str, str]:
+    """Touchpoint key -> its name in the newest checklist version that has it."""
+    return dict(db.execute("SELECT key, name FROM touchpoints ORDER BY version_id").fetchall())
+
+
+def touchpoint_order(db: Database) -> list[tuple[str, str]]:
+    """(key, name) in journey order, as the newest versions list them."""
+    seen: dict[str, tuple[int, str]] = {}
+    for key, name, position in db.execute(
+            "SELECT key, name, position FROM touchpoints ORDER BY version_id"):
+        seen[key] = (position, name)
+    return [(k, n) for k, (p, n) in sorted(seen.items(), key=lambda kv: kv[1][0])]
+
+
+def heat_map(db: Database, scope: Scope) -> dict:
+    """Branches × touchpoints, average score per cell, with a roll-up row per region."""
+    order = touchpoint_order(db)
+    branches = {b["id"]: b for b in db.query("SELECT id, code, name, region FROM branches")}
+    cells: dict = {}
+    regions: dict = {}
+    for row in _touchpoint_averages(db, scope):
+        cells.setdefault(row["branch_id"], {})[row["key"]] = {
+            "score": round(row["average"], 1), "visits": row["n"]}
+        region = branches[row["branch_id"]]["region"]
+        total = regions.setdefault(region, {}).setdefault(row["key"], [0.0, 0])
+        total[0] += row["average"] * row["n"]
+        total[1] += row["n"]
+    rows = []
+    for region in sorted(regions):
+        members = sorted((b for b in cells if branches[b]["region"] == region),
+                         key=lambda b: branches[b]["name"])
+        rows.append({"region": region, "rollup": True, "cells": {
+            k: {"score": round(s / n, 1), "visits": n} for k, (s, n) in regions[region].items()}})
+        rows += [{**branches[b], "rollup": False, "cells": cells[b]} for b in members]
+    return {"touchpoints": order, "rows": rows}
+
+
+def with_region_rollups(rows: list[dict], branch_rows: list[dict]) -> list[dict]:
+    """Some of a heat map's branch rows (a page of them), each region's roll-up row
+    before the first of its branches."""
+    rollups = {row["region"]: row for row in rows if row["rollup"]}
+    shown: list[dict] = []
+    for row in branch_rows:
+        if not shown or shown[-1]["region"] != row["region"]:
+            shown.append(rollups[row["region"]])
+        shown.append(row)
+    return shown
+
+
+def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
+                      touchpoint: str | None) -> list[dict]:
+    """The published visits behind a heat-map cell (or a league-table row)."""
+    where, params = scope.where()
+    extra = ""
+    if branch_id is not None:
+        extra += " AND v.branch_id = :branch"
+        params["branch"] = branch_id
+    if touchpoint:
+        params["touchpoint"] = touchpoint
+        return list(db.query(
+            f"""SELECT v.uuid, v.visit_date, v.score, v.critical_failed, b.name AS branch_name,
+                       vt.score AS touchpoint_score, vt.moment, vt.moment_reason
+                FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
+                JOIN branches b ON b.id = v.branch_id
+                WHERE {where}{extra} AND vt.touchpoint_key = :touchpoint
+                ORDER BY v.visit_date DESC""", params))
+    return list(db.query(
+        f"""SELECT v.uuid, v.visit_date, v.score, v.critical_failed, b.name AS branch_name,
+                   NULL AS touchpoint_score, NULL AS moment, '' AS moment_reason
+            FROM visits v JOIN branches b ON b.id = v.branch_id
+            WHERE {where}{extra} ORDER BY v.visit_date DESC""", params))
+
+
+def monthly_trend(db: Database, scope: Scope) -> dict:
+    """Network and region average per month, and each touchpoint's network average."""
+    where, params = scope.where()
+    network = dict(db.execute(
+        f"""SELECT substr(v.visit_date, 1, 7), ROUND(AVG(v.score), 1) FROM visits v
+            JOIN branches b ON b.id = v.branch_id WHERE {where} GROUP BY 1""", params).fetchall())
+    months = sorted(network)
+    regions: dict = {}
+    for month, region, average in db.execute(
+            f"""SELECT substr(v.visit_date, 1, 7), b.region, ROUND(AVG(v.score), 1)
+                FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}
+                GROUP BY 1, 2""", params):
+        regions.setdefault(region, {})[month] = average
+    touchpoints: dict = {}
+    tp_where, tp_params = scope.where_touchpoints()
+    for month, key, average in db.execute(
+            f"""SELECT substr(vt.visit_date, 1, 7), vt.touchpoint_key, ROUND(AVG(vt.score), 1)
+                FROM visit_touchpoints vt
+                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1, 2""", tp_params):
+        touchpoints.setdefault(key, {})[month] = average
+    return {"months": months, "network": network, "regions": dict(sorted(regions.items())),
+            "touchpoints": touchpoints}
+
+
+def _spread(mean: float, mean_square: float) -> float:
+    return round(math.sqrt(max(mean_square - mean * mean, 0.0)), 1)
+
+
+def consistency(db: Database, scope: Scope) -> dict:
+    """How much scores vary (population standard deviation): per branch over its visits,
+    and per touchpoint over every visit. One bad moment can undo good ones."""
+    where, params = scope.where()
+    branches = [
+        {**r, "spread": _spread(r["average"], r["mean_square"]),
+         "average": round(r["average"], 1)}
+        for r in db.query(
+            f"""SELECT b.id, b.name, b.region, COUNT(*) AS visits, AVG(v.score) AS average,
+                       AVG(v.score * v.score) AS mean_square
+                FROM visits v JOIN branches b ON b.id = v.branch_id
+                WHERE {where} GROUP BY b.id""", params)]
+    names = touchpoint_names(db)
+    tp_where, tp_params = scope.where_touchpoints()
+    touchpoints = [
+        {"key": r["key"], "name": names.get(r["key"], r["key"]), "visits": r["n"],
+         "average": round(r["average"], 1), "spread": _spread(r["average"], r["mean_square"])}
+        for r in db.query(
+            f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS n, AVG(vt.score) AS average,
+                       AVG(vt.score * vt.score) AS mean_square
+                FROM visit_touchpoints vt
+                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1""", tp_params)]
+    branches.sort(key=lambda r: -r["spread"])
+    touchpoints.sort(key=lambda r: -r["spread"])
+    return {"branches": branches, "touchpoints": touchpoints}
+
+
+def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]:
+    """The standards most often not met across the network, each with the branches where
+    it fails most. Questions are matched across checklist versions by touchpoint and key.
+    One pass over the answers in scope, by question and branch (a query per standard read
+    them all again each time: seconds over millions of answers)."""
+    questions = {qid: (tp, key, text, standard) for qid, tp, key, text, standard in db.execute(
+        """SELECT q.id, t.key, q.key, q.text, q.standard FROM questions q
+           JOIN touchpoints t ON t.id = q.touchpoint_id WHERE q.category = 'basic'""")}
+    where, params = scope.where()
+    standards: dict[tuple[str, str], dict] = {}
+    for qid, branch_id, failures, checked in db.execute(
+            f"""SELECT a.question_id, v.branch_id, SUM(a.outcome = 'not_met'), COUNT(*)
+                FROM visits v JOIN branches b ON b.id = v.branch_id
+                JOIN answers a ON a.visit_id = v.id
+                WHERE {where} AND a.outcome IN ('met', 'not_met')
+                GROUP BY a.question_id, v.branch_id""", params):
+        if qid not in questions:
+            continue
+        tp, key, text, standard = questions[qid]
+        entry = standards.setdefault((tp, key), {
+            "touchpoint": tp, "question": key, "text": text, "standard": standard,
+            "failures": 0, "checked": 0, "by_branch": {}})
+        entry["text"], entry["standard"] = max(entry["text"], text), max(entry["standard"],
+                                                                        standard)
+        entry["failures"] += failures
+        entry["checked"] += checked
+        counts = entry["by_branch"].setdefault(branch_id, [0, 0])
+        counts[0] += failures
+        counts[1] += checked
+    failing = sorted((e for e in standards.values() if e["failures"] > 0),
+                     key=lambda e: (-e["failures"] / e["checked"], -e["failures"],
+                                    e["touchpoint"], e["question"]))[:limit]
+    names = touchpoint_names(db)
+    branch_names = dict(db.execute("SELECT id, name FROM branches").fetchall())
+    for entry in failing:
+        entry["touchpoint_name"] = names.get(entry["touchpoint"], entry["touchpoint"])
+        entry["rate"] = round(100 * entry["failures"] / entry["checked"], 1)
+        worst = sorted(((f, c, b) for b, (f, c) in entry.pop("by_branch").items() if f > 0),
+                       key=lambda fcb: (-fcb[0], branch_names[fcb[2]]))[:3]
+        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c}
+                             for f, c, b in worst]
+    return failing
+
+
+def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:
+    """Share of golden and dull moments per touchpoint, and the shoppers' reasons
+    (optionally only those containing `search`)."""
+    where, params = scope.where_touchpoints()
+    names = touchpoint_names(db)
+    shares = [
+        {**r, "name": names.get(r["key"], r["key"]),
+         "golden_share": round(100 * r["golden"] / r["total"], 1),
+         "dull_share": round(100 * r["dull"] / r["total"], 1)}
+        for r in db.query(
+            f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS total,
+                       SUM(vt.moment = 'golden') AS golden, SUM(vt.moment = 'dull') AS dull
+                FROM visit_touchpoints vt WHERE {where} GROUP BY 1""", params)]
+    order = {k: i for i, (k, _) in enumerate(touchpoint_order(db))}
+    shares.sort(key=lambda r: order.get(r["key"], 99))
+    params["search"] = f"%{search.strip()}%"
+    reasons = list(db.query(
+        f"""SELECT v.uuid, vt.visit_date, b.name AS branch_name, vt.touchpoint_key AS key,
+                   vt.moment, vt.moment_reason
+            FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
+            JOIN branches b ON b.id = vt.branch_id
+            WHERE {where} AND vt.moment IS NOT NULL AND vt.moment_reason != ''
+              AND vt.moment_reason LIKE :search
+            ORDER BY vt.visit_date DESC LIMIT {int(limit)}""", params))
+    for r in reasons:
+        r["name"] = names.get(r["key"], r["key"])
+    return {"shares": shares, "reasons": reasons}

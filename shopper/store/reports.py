@@ -1,0 +1,231 @@
+"""Read-only questions the pages ask, each named after the question. Plain dicts out.
+
+Object-level access lives here too: `branch_for_user` returns nothing for a branch the
+user may not see, and the views turn that into a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from shopper.store.connection import Database
+
+
+def shopper_assignments(db: Database, shopper_id: int) -> list[dict]:
+    """Open assignments of one shopper not yet sent, soonest deadline first, with the
+    visit in progress if any."""
+    return list(db.query(
+        """SELECT a.id, a.window_start, a.window_end, a.scenario,
+                  b.name AS branch_name, b.code AS branch_code, b.address, b.region,
+                  c.name AS checklist_name, b.latitude, b.longitude,
+                  (SELECT MAX(id) FROM checklist_versions WHERE checklist_id = a.checklist_id)
+                     AS version_id,
+                  (SELECT v.uuid FROM visits v WHERE v.assignment_id = a.id
+                     AND v.status IN ('draft', 'returned') ORDER BY v.id DESC LIMIT 1)
+                     AS draft_uuid
+           FROM assignments a
+           JOIN branches b ON b.id = a.branch_id
+           JOIN checklists c ON c.id = a.checklist_id
+           WHERE a.shopper_id = ? AND a.status = 'open'
+             AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.assignment_id = a.id
+                             AND v.status NOT IN ('draft', 'returned'))
+           ORDER BY a.window_end, b.name""",
+        [shopper_id],
+    ))
+
+
+def shopper_visits(db: Database, shopper_id: int, limit: int = 20) -> list[dict]:
+    """A shopper's own visits, newest first, with where they are in review; a returned
+    visit carries head office's latest comment."""
+    return list(db.query(
+        """SELECT v.uuid, v.status, v.visit_date, v.submitted_at, b.name AS branch_name,
+                  (SELECT comment FROM audit_log WHERE visit_id = v.id
+                     AND action = 'status:returned' ORDER BY id DESC LIMIT 1) AS returned_comment
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           WHERE v.shopper_id = ?
+           ORDER BY v.status NOT IN ('draft', 'returned'), v.started_at DESC LIMIT ?""",
+        [shopper_id, limit],
+    ))
+
+
+def visit_for_shopper(db: Database, user, visit_uuid: str) -> dict | None:
+    """The shopper's own visit with its branch; None for anybody else's (answer 404)."""
+    return next(db.query(
+        """SELECT v.*, b.name AS branch_name, b.address AS branch_address,
+                  a.scenario AS scenario
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           LEFT JOIN assignments a ON a.id = v.assignment_id
+           WHERE v.uuid = ? AND v.shopper_id = ?""",
+        [visit_uuid, user.id],
+    ), None)
+
+
+def assignment_for_shopper(db: Database, user, assignment_id: int) -> dict | None:
+    return next(db.query(
+        "SELECT * FROM assignments WHERE id = ? AND shopper_id = ? AND status = 'open'",
+        [assignment_id, user.id]), None)
+
+
+def version_visible_to(db: Database, user, version_id: int) -> bool:
+    """Head office sees every checklist version; a shopper those of their assignments."""
+    if user.role == "office":
+        return db.execute("SELECT 1 FROM checklist_versions WHERE id = ?",
+                          [version_id]).fetchone() is not None
+    return db.execute(
+        """SELECT 1 FROM checklist_versions v JOIN assignments a
+             ON a.checklist_id = v.checklist_id AND a.shopper_id = ?
+           WHERE v.id = ? LIMIT 1""", [user.id, version_id]).fetchone() is not None
+
+
+def visit_for_assignment(db: Database, assignment_id: int) -> str | None:
+    """The UUID of the assignment's one visit, if it has been started."""
+    row = db.execute("SELECT uuid FROM visits WHERE assignment_id = ?", [assignment_id]).fetchone()
+    return row[0] if row else None
+
+
+def returned_comment(db: Database, visit_id: int) -> str | None:
+    row = db.execute("SELECT comment FROM audit_log WHERE visit_id = ? AND action = "
+                     "'status:returned' ORDER BY id DESC LIMIT 1", [visit_id]).fetchone()
+    return row[0] if row else None
+
+
+def photo_for_user(db: Database, user, photo_uuid: str) -> dict | None:
+    """A photo the user may see: a shopper their own visits' photos; head office all; a
+    manager only those of their branches' published visits."""
+    row = next(db.query(
+        """SELECT p.*, v.shopper_id, v.branch_id, v.status AS visit_status
+           FROM photos p JOIN visits v ON v.id = p.visit_id WHERE p.uuid = ?""",
+        [photo_uuid]), None)
+    if row is None:
+        return None
+    if user.role == "office":
+        return row
+    if user.role == "shopper":
+        return row if row["shopper_id"] == user.id else None
+    if row["visit_status"] != "published":
+        return None
+    return row if branch_for_user(db, user, row["branch_id"]) else None
+
+
+def visit_photos(db: Database, visit_id: int) -> list[dict]:
+    return list(db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id", [visit_id]))
+
+
+def touchpoint_answers(db: Database, visit_id: int, touchpoint_id: int) -> dict[int, dict]:
+    """What a touchpoint screen shows of its answers (value, N/A, note), keyed by question id."""
+    return {r[0]: {"value": r[1], "na": r[2], "note": r[3]} for r in db.execute(
+        "SELECT a.question_id, a.value, a.na, a.note FROM answers a "
+        "JOIN questions q ON q.id = a.question_id "
+        "WHERE a.visit_id = ? AND q.touchpoint_id = ?", [visit_id, touchpoint_id])}
+
+
+def visit_touchpoint_row(db: Database, visit_id: int, touchpoint_id: int) -> dict | None:
+    """The shopper's moment and note for one touchpoint of a visit, if any yet."""
+    return next(db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ? "
+                         "AND touchpoint_id = ?", [visit_id, touchpoint_id]), None)
+
+
+def visible_branches(db: Database, user) -> list[dict]:
+    """The branches a manager is linked to (every branch for head office), each with its
+    latest published score and its average over the last twelve months."""
+    where, params = ("", []) if user.role == "office" else (
+        "WHERE b.id IN (SELECT branch_id FROM manager_branches WHERE user_id = ?)", [user.id])
+    return list(db.query(
+        f"""SELECT b.id, b.code, b.name, b.region, b.address,
+                   (SELECT score FROM visits WHERE branch_id = b.id AND status = 'published'
+                      ORDER BY visit_date DESC, id DESC LIMIT 1) AS latest_score,
+                   (SELECT visit_date FROM visits WHERE branch_id = b.id AND status = 'published'
+                      ORDER BY visit_date DESC, id DESC LIMIT 1) AS latest_date,
+                   (SELECT ROUND(AVG(score), 1) FROM visits WHERE branch_id = b.id
+                      AND status = 'published' AND visit_date >= date('now', '-12 months'))
+                      AS year_average
+            FROM branches b {where} ORDER BY b.region, b.name""",
+        params,
+    ))
+
+
+def branch_for_user(db: Database, user, branch_id: int) -> dict | None:
+    """The branch if this user may see it; None otherwise (the caller answers 404)."""
+    if user.role == "office":
+        return next(db.query("SELECT * FROM branches WHERE id = ?", [branch_id]), None)
+    if user.role != "manager":
+        return None
+    return next(db.query(
+        """SELECT b.* FROM branches b JOIN manager_branches m ON m.branch_id = b.id
+           WHERE b.id = ? AND m.user_id = ?""",
+        [branch_id, user.id],
+    ), None)
+
+
+def published_visits(db: Database, branch_id: int, limit: int = 50) -> list[dict]:
+    """A branch's published visits, newest first: what its manager may read."""
+    return list(db.query(
+        """SELECT v.id, v.uuid, v.visit_date, v.score, v.critical_failed, v.acknowledged_at,
+                  cv.name AS checklist_name, cv.version AS checklist_version
+           FROM visits v JOIN checklist_versions cv ON cv.id = v.version_id
+           WHERE v.branch_id = ? AND v.status = 'published'
+           ORDER BY v.visit_date DESC, v.id DESC LIMIT ?""",
+        [branch_id, limit],
+    ))
+
+
+def touchpoint_averages(db: Database, branch_id: int, start: str, end: str) -> list[dict]:
+    """Average score per touchpoint for one branch's published visits in [start, end]."""
+    return list(db.query(
+        """SELECT t.name, vt.touchpoint_key AS key, ROUND(AVG(vt.score), 1) AS score,
+                  COUNT(*) AS visits, MIN(t.position) AS position
+           FROM visit_touchpoints vt
+           JOIN touchpoints t ON t.id = vt.touchpoint_id
+           WHERE vt.branch_id = ? AND vt.visit_date BETWEEN ? AND ?
+             AND vt.published = 1 AND vt.score IS NOT NULL
+           GROUP BY vt.touchpoint_key ORDER BY position""",
+        [branch_id, start, end],
+    ))
+
+
+def monthly_scores(db: Database, branch_id: int, months: int, today: date) -> list[dict]:
+    """The branch's average published score for each of the last `months` calendar months
+    (None for a month without visits), oldest first."""
+    firsts = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts.reverse()
+    averages = dict(db.execute(
+        """SELECT substr(visit_date, 1, 7), AVG(score) FROM visits
+           WHERE branch_id = ? AND status = 'published' AND visit_date >= ?
+           GROUP BY 1""", [branch_id, firsts[0].isoformat()]).fetchall())
+    return [{"month": f, "score": None if averages.get(f.isoformat()[:7]) is None
+             else round(averages[f.isoformat()[:7]], 1)} for f in firsts]
+
+
+def touchpoint_changes(db: Database, branch_id: int, today: date, days: int = 90) -> list[dict]:
+    """Each touchpoint's average over the last `days`, and its change from the `days` before."""
+    end, mid = today, today - timedelta(days=days)
+    start = mid - timedelta(days=days)
+    before = {r["key"]: r["score"] for r in touchpoint_averages(
+        db, branch_id, start.isoformat(), (mid - timedelta(days=1)).isoformat())}
+    rows = touchpoint_averages(db, branch_id, mid.isoformat(), end.isoformat())
+    for row in rows:
+        previous = before.get(row["key"])
+        row["change"] = None if previous is None else round(row["score"] - previous, 1)
+    return rows
+
+
+def follow_up_counts(db: Database, today: date) -> dict[str, int]:
+    """How branches are acting on their scorecards: published visits not yet acknowledged,
+    actions open, and actions past their due date."""
+    return {
+        "unacknowledged": db.execute("SELECT COUNT(*) FROM visits WHERE status = 'published' "
+                                     "AND acknowledged_at IS NULL").fetchone()[0],
+        "open_actions": db.execute("SELECT COUNT(*) FROM branch_actions WHERE status = 'open'"
+                                   ).fetchone()[0],
+        "overdue_actions": db.execute("SELECT COUNT(*) FROM branch_actions WHERE status = "
+                                      "'open' AND due_date < ?", [today.isoformat()]).fetchone()[0],
+    }
+
+
+def visits_by_status(db: Database) -> dict[str, int]:
+    return {row["status"]: row["n"] for row in db.query(
+        "SELECT status, COUNT(*) AS n FROM visits GROUP BY status")}

@@ -1,0 +1,98 @@
+"""The JSON sync API under /api/v1/ (documented in api_spec.py, served at
+/api/openapi.json). Same session as the pages; state-changing calls carry the CSRF token
+in an X-CSRFToken header. Errors: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from shopper.domain.vocabulary import ROLES
+from shopper.store import reports
+from shopper.store.checklists import load_version
+from shopper.web.access import PUBLIC, allow
+from shopper.web.api import bp
+from shopper.web.api.spec import openapi_document
+from shopper.web.db import get_db
+from shopper.workflows import sync
+
+
+@bp.errorhandler(sync.SyncError)
+def refused(err: sync.SyncError):
+    return jsonify(error={"code": err.code, "message": err.message, "fields": err.fields}), \
+        err.status
+
+
+@bp.route("/openapi.json")
+@allow(PUBLIC)
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/v1/session")
+@allow(*ROLES)
+def session_info():
+    """Who is signed in, and the CSRF token for state-changing calls."""
+    return jsonify(user={"id": current_user.id, "email": current_user.email,
+                         "name": current_user.name, "role": current_user.role},
+                   csrf_token=generate_csrf())
+
+
+@bp.route("/v1/assignments")
+@allow("shopper")
+def assignments():
+    db = get_db()
+    return jsonify(assignments=reports.shopper_assignments(db, current_user.id))
+
+
+@bp.route("/v1/checklist-versions/<int:version_id>")
+@allow("shopper", "office")
+def checklist_version(version_id: int):
+    """A checklist version as the phone renders it offline, with the ids answers use."""
+    db = get_db()
+    if not reports.version_visible_to(db, current_user, version_id):
+        abort(404)
+    version = load_version(db, version_id)
+    return jsonify(version=version_json(version))
+
+
+def version_json(version) -> dict:
+    touchpoints = []
+    for position, tp in enumerate(version.checklist.touchpoints, start=1):
+        questions = [{"id": version.question_ids[(tp.key, q.key)], **asdict(q),
+                      "max_points": q.max_points} for q in tp.questions]
+        touchpoints.append({"id": version.touchpoint_ids[tp.key], "position": position,
+                            "key": tp.key, "name": tp.name, "weight": tp.weight,
+                            "description": tp.description, "questions": questions})
+    return {"id": version.id, "checklist_id": version.checklist_id, "version": version.version,
+            "slug": version.checklist.slug, "name": version.checklist.name,
+            "touchpoints": touchpoints}
+
+
+@bp.route("/v1/visits/<visit_uuid>", methods=["GET"])
+@allow("shopper")
+def get_visit(visit_uuid: str):
+    return jsonify(visit=sync.shopper_visit_state(get_db(), current_user.id, visit_uuid))
+
+
+@bp.route("/v1/visits/<visit_uuid>", methods=["PUT"])
+@allow("shopper")
+def put_visit(visit_uuid: str):
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise sync.SyncError(400, "bad_json", "The request body must be JSON.")
+    state = sync.put_visit(get_db(), current_app.config["PHOTO_FOLDER"], current_user.id,
+                           visit_uuid, payload)
+    return jsonify(visit=state)
+
+
+@bp.route("/v1/visits/<visit_uuid>/photos/<photo_uuid>", methods=["PUT"])
+@allow("shopper")
+def put_photo(visit_uuid: str, photo_uuid: str):
+    sha = request.headers.get("X-Content-SHA256") or ""
+    state = sync.put_photo(get_db(), current_app.config["PHOTO_FOLDER"], current_user.id,
+                           visit_uuid, photo_uuid, sha, request.get_data(cache=False))
+    return jsonify(visit=state)

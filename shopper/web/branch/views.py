@@ -1,0 +1,130 @@
+"""The branch manager's pages: their own branches' published visits only; head office may
+read them too. Scorecards, acknowledgement, actions on failed standards, CSV export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shopper.store import exports, reports
+from shopper.web import charts
+from shopper.web.access import allow
+from shopper.web.branch import bp
+from shopper.web.db import get_db
+from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
+from shopper.workflows import scorecards
+
+TREND_MONTHS = 12
+
+
+def _branch(branch_id: int) -> dict:
+    found = reports.branch_for_user(get_db(), current_user, branch_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _trend(db, branch_id: int, today: date, width: int = 120, height: int = 32) -> dict:
+    months = reports.monthly_scores(db, branch_id, TREND_MONTHS, today)
+    return {"months": months,
+            "line": charts.sparkline([m["score"] for m in months], width, height)}
+
+
+@bp.route("/")
+@allow("manager")
+def home():
+    """A manager of one branch lands on that branch; of several, on a card for each."""
+    db = get_db()
+    today = date.today()
+    branches = reports.visible_branches(db, current_user)
+    if len(branches) == 1:
+        return _branch_page(branches[0])
+    for b in branches:
+        b["trend"] = _trend(db, b["id"], today)
+    return render_template("branch/home.html", branches=branches)
+
+
+@bp.route("/<int:branch_id>")
+@allow("manager", "office")
+def branch(branch_id: int):
+    return _branch_page(_branch(branch_id))
+
+
+def _branch_page(found: dict):
+    db = get_db()
+    today = date.today()
+    return render_template(
+        "branch/branch.html", branch=found, trend=_trend(db, found["id"], today, 320, 72),
+        visits=reports.published_visits(db, found["id"]),
+        touchpoints=reports.touchpoint_changes(db, found["id"], today),
+    )
+
+
+@bp.route("/<int:branch_id>/answers.csv")
+@allow("manager", "office")
+def export(branch_id: int):
+    found = _branch(branch_id)
+    response = Response(exports.branch_answers(get_db(), branch_id), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{found["code"]}-visits-answers.csv"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200):
+    response = render_template("branch/scorecard.html", errors=errors or {},
+                               posted=request.form if errors else {},
+                               can_act=current_user.role == "manager", today=date.today(),
+                               **scorecard_parts(visit, with_shopper=current_user.role == "office"))
+    return response, status, {"Cache-Control": "private, no-store"}
+
+
+@bp.route("/visits/<visit_uuid>")
+@allow("manager", "office")
+def scorecard(visit_uuid: str):
+    return _render_scorecard(scorecard_visit_or_404(visit_uuid))
+
+
+@bp.route("/visits/<visit_uuid>/acknowledge", methods=["POST"])
+@allow("manager")
+def acknowledge(visit_uuid: str):
+    scorecards.acknowledge(get_db(), scorecard_visit_or_404(visit_uuid), current_user.id)
+    flash("Scorecard acknowledged.", "info")
+    return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid), 303)
+
+
+@bp.route("/visits/<visit_uuid>/actions/<int:question_id>", methods=["POST"])
+@allow("manager")
+def record_action(visit_uuid: str, question_id: int):
+    db = get_db()
+    visit = scorecard_visit_or_404(visit_uuid)
+    if question_id not in scorecards.failed_question_ids(db, visit):
+        abort(404)
+    try:
+        action = scorecards.parse_action(request.form, date.today())
+    except scorecards.ActionError as err:
+        return _render_scorecard(visit, {question_id: err.fields}, 422)
+    scorecards.record_action(db, visit, question_id, action, current_user.id)
+    flash("Action recorded.", "info")
+    return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid,
+                            _anchor=f"gap-{question_id}"), 303)
+
+
+@bp.route("/actions/<int:action_id>/done", methods=["POST"])
+@allow("manager")
+def action_done(action_id: int):
+    db = get_db()
+    action = scorecards.action_for_user(db, current_user, action_id)
+    if action is None:
+        abort(404)
+    try:
+        scorecards.complete_action(db, action_id, request.form.get("done_note", ""),
+                                   current_user.id)
+    except scorecards.ActionError as err:
+        visit = scorecard_visit_or_404(action["visit_uuid"])
+        return _render_scorecard(visit, {action["question_id"]: err.fields}, 422)
+    flash("Action marked done.", "info")
+    return redirect(url_for("branch.scorecard", visit_uuid=action["visit_uuid"],
+                            _anchor=f"gap-{action['question_id']}"), 303)

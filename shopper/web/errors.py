@@ -1,0 +1,40 @@
+"""Every refusal is a clear message: an HTML page, or JSON under /api/."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from shopper.web.access import wants_json
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in again.",
+    403: "You do not have access to this page.",
+    404: "There is nothing here. It may have been moved, or you may not have access to it.",
+    405: "That action is not allowed here.",
+    413: "That upload is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+}
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    # abort(400, "what to do instead") says more than the generic message for the code.
+    default = getattr(default_exceptions.get(code), "description", None)
+    specific = isinstance(error.description, str) and error.description != default
+    message = error.description if specific else MESSAGES.get(code, error.description)
+    if isinstance(error, CSRFError):
+        message = "The form had expired or was sent from elsewhere. Please try again."
+    # The exception's own headers (Allow on a 405, Retry-After on a 429) go with the answer.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if wants_json():
+        return jsonify(error={"code": error.name.lower().replace(" ", "_"),
+                              "message": message}), code, headers
+    return render_template("errors/error.html", code=code, title=error.name,
+                           message=message), code, headers
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,63 @@
+"""How numbers, dates and statuses read on every page: the template filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from markupsafe import Markup
+
+
+def score_band(score) -> str:
+    """'red', 'amber' or 'green' for a percentage, by the configured bands."""
+    if score is None:
+        return "none"
+    if score < current_app.config["SCORE_BAND_AMBER"]:
+        return "red"
+    if score < current_app.config["SCORE_BAND_GREEN"]:
+        return "amber"
+    return "green"
+
+
+def day(value) -> str:
+    """An ISO date (or date) as people read it: "24 Nov 2026"."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.day} {value:%b %Y}"
+
+
+def clock(seconds) -> str:
+    """Seconds as a stopwatch shows them: 02:05."""
+    try:
+        minutes, secs = divmod(int(float(seconds)), 60)
+    except (TypeError, ValueError, OverflowError):
+        return "00:00"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+STATUS_LABELS = {
+    "draft": "in progress", "incomplete": "waiting for photos", "submitted": "waiting for review",
+    "on_hold": "on hold", "returned": "returned to you", "approved": "approved",
+    "published": "published",
+}
+
+
+def change_html(value) -> Markup:
+    """A change in points, signed and coloured: ▲ 4, ▼ 2, ±0, or – when unknown."""
+    if value is None:
+        return Markup('<span class="muted">–</span>')
+    if abs(value) < 0.5:
+        return Markup('<span class="muted">±0</span>')
+    up = value > 0
+    return Markup(f'<span class="change change-{"up" if up else "down"}">'
+                  f'{"▲" if up else "▼"} {abs(value):.0f}</span>')
+
+
+def init_app(app):
+    app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["change"] = change_html
+    app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    app.jinja_env.filters["band"] = score_band
+    app.jinja_env.filters["day"] = day

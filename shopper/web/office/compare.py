@@ -1,0 +1,166 @@
+"""Head office's comparisons: the overview, league table, heat map and the visits behind a
+cell, trends, consistency, weakest standards, golden and dull moments, CSV exports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from shopper.store import comparisons, exports, reports
+from shopper.web import charts, page_cache
+from shopper.web.access import allow
+from shopper.web.db import get_db
+from shopper.web.formatting import score_band
+from shopper.web.office import bp
+from shopper.web.office.filters import (
+    DEFAULT_DAYS,
+    filter_choices,
+    league_display,
+    page_asked,
+    scope_asked,
+)
+from shopper.web.pagination import page_of
+
+HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
+
+
+@bp.route("/")
+@allow("office")
+def home():
+    db = get_db()
+    scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
+    league = comparisons.league_table(db, scope, weakest=False)
+    # The best and the weakest at a glance; the whole league is a click away.
+    top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
+        league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
+    comparisons.add_weakest_touchpoints(db, scope, top + bottom)
+    return render_template(
+        "office/home.html",
+        counts=reports.visits_by_status(db),
+        follow_up=reports.follow_up_counts(db, scope.end),
+        top=league_display(top), bottom=league_display(bottom),
+        hidden=len(league) - len(top) - len(bottom), **filter_choices(scope),
+    )
+
+
+@bp.route("/league")
+@allow("office")
+def league():
+    scope = scope_asked()
+    sort = request.args.get("sort", "rank")
+    descending = request.args.get("order") == "desc"
+    number, show_all = page_asked()
+
+    def build() -> Markup:
+        db = get_db()
+        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False),
+                       number, show_all, current_app.config["LIST_PAGE_SIZE"])
+        comparisons.add_weakest_touchpoints(db, scope, page.items)
+        return Markup(render_template(
+            "office/league_content.html", sort=sort, descending=descending,
+            league=league_display(page.items), page=page, **filter_choices(scope)))
+
+    content = page_cache.remember(
+        get_db(), ("league", scope, sort, descending, number, show_all), build)
+    return render_template("office/league.html", content=content)
+
+
+@bp.route("/heatmap")
+@allow("office")
+def heatmap():
+    scope = scope_asked()
+    number, show_all = page_asked()
+
+    def build() -> Markup:
+        heat = comparisons.heat_map(get_db(), scope)
+        page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
+                       current_app.config["LIST_PAGE_SIZE"])
+        rows = comparisons.with_region_rollups(heat["rows"], page.items)
+        for row in rows:  # bands and labels here rather than in the template: cells are many
+            for cell in row["cells"].values():
+                cell["band"] = score_band(cell["score"])
+                cell["label"] = f"{cell['score']:.0f}"
+        return Markup(render_template(
+            "office/heatmap_content.html", touchpoints=heat["touchpoints"], rows=rows,
+            page=page, **filter_choices(scope)))
+
+    content = page_cache.remember(get_db(), ("heatmap", scope, number, show_all), build)
+    return render_template("office/heatmap.html", content=content)
+
+
+@bp.route("/visits")
+@allow("office")
+def visits():
+    """The published visits behind a heat-map cell or a league-table row."""
+    scope = scope_asked()
+    db = get_db()
+    branch_id = request.args.get("branch", "")
+    branch = None
+    if branch_id:
+        branch = reports.branch_for_user(db, current_user,
+                                         int(branch_id) if branch_id.isdecimal() else -1)
+        if branch is None:
+            abort(404)
+    touchpoint = request.args.get("touchpoint") or None
+    return render_template(
+        "office/visits.html", branch=branch, touchpoint=touchpoint,
+        touchpoint_name=comparisons.touchpoint_names(db).get(touchpoint or "", touchpoint),
+        visits=comparisons.touchpoint_visits(db, scope, branch and branch["id"], touchpoint),
+        **filter_choices(scope))
+
+
+@bp.route("/trends")
+@allow("office")
+def trends():
+    scope = scope_asked()
+    db = get_db()
+    trend = comparisons.monthly_trend(db, scope)
+    lines = {"Network": charts.sparkline([trend["network"].get(m) for m in trend["months"]],
+                                         480, 80)}
+    for region, values in trend["regions"].items():
+        lines[region] = charts.sparkline([values.get(m) for m in trend["months"]], 480, 80)
+    return render_template("office/trends.html", trend=trend, lines=lines,
+                           names=comparisons.touchpoint_names(db), **filter_choices(scope))
+
+
+@bp.route("/consistency")
+@allow("office")
+def consistency():
+    scope = scope_asked()
+    return render_template("office/consistency.html",
+                           spread=comparisons.consistency(get_db(), scope), **filter_choices(scope))
+
+
+@bp.route("/standards")
+@allow("office")
+def standards():
+    scope = scope_asked()
+    return render_template("office/standards.html",
+                           standards=comparisons.weakest_standards(get_db(), scope),
+                           **filter_choices(scope))
+
+
+@bp.route("/moments")
+@allow("office")
+def moments():
+    scope = scope_asked()
+    search = request.args.get("q", "")[:200]
+    return render_template("office/moments.html", search=search,
+                           moments=comparisons.moments(get_db(), scope, search),
+                           **filter_choices(scope))
+
+
+@bp.route("/export/<any(visits, answers, league):kind>.csv")
+@allow("office")
+def export(kind: str):
+    scope = scope_asked()
+    body = {"visits": exports.visits, "answers": exports.answers,
+            "league": exports.league}[kind](get_db(), scope)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{kind}-{scope.start}-to-{scope.end}.csv"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,70 @@
+"""Head office's review before release: the queue, one visit's review page, and the steps
+(publish, return, hold, correct an answer)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shopper.web.access import allow
+from shopper.web.db import get_db
+from shopper.web.office import bp
+from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
+from shopper.workflows import review
+
+
+@bp.route("/review")
+@allow("office")
+def review_queue():
+    return render_template("office/review_queue.html", visits=review.queue(get_db()))
+
+
+def _review_page(visit: dict, error: str | None = None, correcting: bool = False):
+    db = get_db()
+    waiting = review.queue(db, visit["id"])
+    page = render_template(
+        "office/review_visit.html", **scorecard_parts(visit, with_shopper=True),
+        errors={}, posted={}, can_act=False, today=date.today(),
+        flags=waiting[0]["flags"] if waiting else [], history=review.history(db, visit["id"]),
+        review_error=error, correct_error=correcting and error)
+    return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
+
+
+@bp.route("/review/<visit_uuid>")
+@allow("office")
+def review_visit(visit_uuid: str):
+    return _review_page(scorecard_visit_or_404(visit_uuid))
+
+
+@bp.route("/review/<visit_uuid>/<any(publish, return, hold, correct):action>",
+          methods=["POST"])
+@allow("office")
+def review_action(visit_uuid: str, action: str):
+    db = get_db()
+    visit = scorecard_visit_or_404(visit_uuid)
+    form = request.form
+    try:
+        if action == "publish":
+            review.publish(db, visit, current_user.id)
+            flash(f"Published: {visit['branch_name']} can now read the scorecard.", "info")
+            return redirect(url_for("office.review_queue"), 303)
+        if action == "return":
+            review.return_to_shopper(db, visit, current_user.id, form.get("comment", ""))
+            flash("Returned to the shopper with your comment.", "info")
+            return redirect(url_for("office.review_queue"), 303)
+        if action == "hold":
+            review.hold(db, visit, current_user.id, form.get("comment", ""))
+            flash("Put on hold.", "info")
+            return redirect(url_for("office.review_queue"), 303)
+        question = form.get("question_id", "")
+        review.correct_answer(db, visit, int(question) if re.fullmatch(r"\d{1,18}", question)
+                              else -1,
+                              form.get("value", ""), form.get("na") == "1",
+                              form.get("reason", ""), current_user.id)
+    except review.ReviewError as err:
+        return _review_page(visit, str(err), correcting=action == "correct")
+    flash("Answer corrected and the visit rescored.", "info")
+    return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)

@@ -1,0 +1,32 @@
+"""Photos are served only through here, after checking who is asking."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, send_file
+from flask_login import current_user
+
+from shopper.domain.vocabulary import ROLES
+from shopper.store import photo_files, reports
+from shopper.web.access import allow
+from shopper.web.db import get_db
+
+bp = Blueprint("photos", __name__, url_prefix="/photos")
+
+
+@bp.route("/<photo_uuid>/<any(thumb, display):size>")
+@allow(*ROLES)
+def show(photo_uuid: str, size: str):
+    photo = reports.photo_for_user(get_db(), current_user, photo_uuid)
+    if photo is None:
+        abort(404)
+    if photo["expired_at"]:
+        abort(410, description=f"This photo was removed {photo['expired_after_days']} days "
+                               "after the visit, under the photo retention policy.")
+    name = photo["thumb_name"] if size == "thumb" else photo["stored_name"]
+    try:
+        path = photo_files.path_of(current_app.config["PHOTO_FOLDER"], name)
+        response = send_file(path, mimetype="image/jpeg", max_age=0)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

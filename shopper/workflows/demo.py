@@ -1,0 +1,285 @@
+"""The demo data set: branches in four regions, the default checklist, one account per
+role and seven months of scored visits of varied quality. Deterministic and idempotent:
+running it again changes nothing (every visit has a fixed UUID)."""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw
+
+from shopper.config import PROJECT_ROOT
+from shopper.domain.checklist_format import Question, load_checklist_file
+from shopper.domain.photos import process_photo
+from shopper.domain.scoring import Answer
+from shopper.store import accounts
+from shopper.store.checklists import import_checklist, load_version
+from shopper.store.connection import Database
+from shopper.store.visits import (
+    add_photo,
+    change_status,
+    record_answers,
+    record_moment,
+    score_and_store,
+    start_visit,
+)
+
+DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
+PASSWORD = "demo-password"
+NAMESPACE = uuid.UUID("6f1c4f3e-6a53-4c55-9a36-2f4d5e0b9a11")
+
+# code, name, region, address, latitude, longitude, quality (0–1), weakest touchpoint
+BRANCHES = [
+    ("LDS01", "Leeds Briggate", "North", "12 Briggate, Leeds LS1 6HD", 53.7977, -1.5418, .86, "parking"),
+    ("MAN01", "Manchester Deansgate", "North", "210 Deansgate, Manchester M3 3NW", 53.4794, -2.2484, .78, "phone"),
+    ("NCL01", "Newcastle Grey Street", "North", "41 Grey Street, Newcastle NE1 6EE", 54.9714, -1.6118, .64, "delivery"),
+    ("YRK01", "York Coney Street", "North", "17 Coney Street, York YO1 9QL", 53.9596, -1.0847, .91, "follow_up"),
+    ("BHM01", "Birmingham New Street", "Midlands", "95 New Street, Birmingham B2 4BA", 52.4796, -1.8990, .72, "reception"),
+    ("NOT01", "Nottingham Market Square", "Midlands", "3 Long Row, Nottingham NG1 2DH", 52.9533, -1.1496, .83, "phone"),
+    ("LEI01", "Leicester Gallowtree Gate", "Midlands", "28 Gallowtree Gate, Leicester LE1 5AD", 52.6355, -1.1318, .58, "service_desk"),
+    ("COV01", "Coventry Hertford Street", "Midlands", "9 Hertford Street, Coventry CV1 1LF", 52.4070, -1.5105, .75, "parking"),
+    ("LON01", "London Cheapside", "South", "120 Cheapside, London EC2V 6DN", 51.5141, -0.0940, .88, "parking"),
+    ("LON02", "London Kensington High Street", "South", "150 Kensington High Street, London W8 7RL", 51.5010, -0.1925, .93, "delivery"),
+    ("BRI01", "Brighton North Street", "South", "60 North Street, Brighton BN1 1RH", 50.8235, -0.1404, .69, "phone"),
+    ("OXF01", "Oxford Cornmarket", "South", "22 Cornmarket Street, Oxford OX1 3HA", 51.7530, -1.2590, .81, "reception"),
+    ("EDI01", "Edinburgh Princes Street", "Scotland", "85 Princes Street, Edinburgh EH2 2ER", 55.9520, -3.1960, .84, "follow_up"),
+    ("GLA01", "Glasgow Buchanan Street", "Scotland", "101 Buchanan Street, Glasgow G1 3HL", 55.8617, -4.2537, .67, "service_desk"),
+]
+
+ACCOUNTS = [
+    ("shopper@demo.test", "Sam Field", "shopper", ()),
+    ("jo.shopper@demo.test", "Jo Marsh", "shopper", ()),
+    ("manager@demo.test", "Morgan Reid", "manager", ("LDS01",)),
+    ("office@demo.test", "Olivia Hart", "office", ()),
+]
+
+SCENARIOS = [
+    "You are opening a first current account and want to understand overdraft fees.",
+    "Ask about a car loan for a second-hand car around £12,000; you are undecided.",
+    "Arrive ten minutes before lunchtime; ask to order a replacement card for delivery.",
+    "Phone first to book an appointment, then visit and ask about savings for a child.",
+]
+
+GOLDEN = ["Greeted by name on the way out", "Adviser walked me to the door",
+          "Staff noticed I was waiting and apologised", "Clear, warm and quick",
+          "Offered a coffee without being asked"]
+DULL = ["Nobody looked up for a long time", "Felt like I was interrupting",
+        "Had to repeat my question twice", "Signage pointed the wrong way",
+        "Promised call never came"]
+
+MONTHS_OF_HISTORY = 7
+
+
+def seed(db: Database, password_method: str, photo_folder: str, today: date | None = None) -> str:
+    """Load the demo data and return a summary that names the accounts."""
+    today = today or date.today()
+    with db.atomic():
+        _branches(db)
+        users = _accounts(db, password_method)
+        checklist = load_checklist_file(DEFAULT_CHECKLIST)
+        if not db.execute("SELECT 1 FROM checklists WHERE slug = ?", [checklist.slug]).fetchone():
+            import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
+        checklist_id = db.execute("SELECT id FROM checklists WHERE slug = ?",
+                                  [checklist.slug]).fetchone()[0]
+        created = _history(db, users, checklist_id, today, photo_folder)
+        _open_assignments(db, users, checklist_id, today)
+    lines = [f"Demo data ready ({created} new visits)." if created else
+             "Demo data already loaded: nothing changed.",
+             "Sign in at http://127.0.0.1:5000 with password "
+             f"{PASSWORD!r} as any of:"]
+    lines += [f"  {role:8} {email}" for email, _, role, _ in ACCOUNTS]
+    return "\n".join(lines)
+
+
+def _branches(db: Database) -> None:
+    for code, name, region, address, lat, lon, *_ in BRANCHES:
+        db.execute(
+            """INSERT INTO branches (code, name, region, address, latitude, longitude)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING""",
+            [code, name, region, address, lat, lon],
+        )
+
+
+def _accounts(db: Database, method: str) -> dict[str, int]:
+    ids = {}
+    for email, name, role, branch_codes in ACCOUNTS:
+        row = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
+        ids[email] = row[0] if row else accounts.create_user(
+            db, email=email, name=name, role=role, password=PASSWORD, method=method,
+            branch_codes=branch_codes)
+    return ids
+
+
+def _history(db, users, checklist_id, today, photo_folder) -> int:
+    """Visits every two to four weeks per branch. Each branch's schedule and each visit's
+    answers come from their own seeded generator, so a re-run skips exactly what exists."""
+    shoppers = [users["shopper@demo.test"], users["jo.shopper@demo.test"]]
+    office = users["office@demo.test"]
+    branch_ids = dict(db.execute("SELECT code, id FROM branches").fetchall())
+    created = 0
+    first_day = today - timedelta(days=MONTHS_OF_HISTORY * 30)
+    for b_index, (code, *_, quality, weak) in enumerate(BRANCHES):
+        day = first_day + timedelta(days=b_index % 9)
+        schedule = random.Random(code)
+        n = 0
+        while day < today - timedelta(days=2):
+            n += 1
+            visit_uuid = str(uuid.uuid5(NAMESPACE, f"{code}-{n}"))
+            age = (today - day).days
+            if db.execute("SELECT 1 FROM visits WHERE uuid = ?", [visit_uuid]).fetchone() is None:
+                shopper = shoppers[n % 2]
+                trend = (0.08 if b_index % 3 == 0 else -0.06 if b_index % 3 == 1 else 0) \
+                    * (1 - age / (MONTHS_OF_HISTORY * 30))
+                _visit(db, random.Random(visit_uuid), visit_uuid, branch_ids[code], shopper, office, checklist_id,
+                       day, quality + trend, weak, published=age > 12)
+                _photos(db, photo_folder, visit_uuid, code, day)
+                created += 1
+            day += timedelta(days=schedule.randint(16, 26))
+    return created
+
+
+def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, quality,
+           weak, published) -> None:
+    assignment_id = db["assignments"].insert({
+        "branch_id": branch_id, "shopper_id": shopper, "checklist_id": checklist_id,
+        "window_start": (day - timedelta(days=3)).isoformat(),
+        "window_end": (day + timedelta(days=4)).isoformat(),
+        "scenario": rng.choice(SCENARIOS), "status": "done", "created_by": office,
+        "created_at": f"{day - timedelta(days=10)}T09:00:00Z",
+    }).last_pk
+    started = datetime.combine(day, datetime.min.time()) + timedelta(
+        hours=rng.randint(9, 16), minutes=rng.randint(0, 59))
+    started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    visit_id = start_visit(db, uuid=visit_uuid, assignment_id=assignment_id,
+                           shopper_id=shopper, started_at=started_at)
+    version = load_version(db, db.execute("SELECT version_id FROM visits WHERE id = ?",
+                                          [visit_id]).fetchone()[0])
+    nothing_ordered = rng.random() < 0.3
+    answers = {}
+    for tp, q in version.checklist.questions():
+        p = quality - (0.25 if tp.key == weak else 0)
+        na = q.na_allowed and (nothing_ordered and tp.key == "delivery" or rng.random() < 0.08)
+        answers[version.question_ids[(tp.key, q.key)]] = (
+            Answer(na=True) if na else Answer(plausible_answer(rng, q, p)), "")
+    record_answers(db, visit_id, answers)
+    result = score_and_store(db, visit_id)
+    for tp in result.touchpoints:
+        moment, reason = plausible_moment(rng, tp.score)
+        record_moment(db, visit_id, version.touchpoint_ids[tp.key], moment, reason)
+    ended = started + timedelta(minutes=rng.randint(18, 55))
+    db.execute("UPDATE visits SET ended_at = ? WHERE id = ?",
+               [ended.strftime("%Y-%m-%dT%H:%M:%SZ"), visit_id])
+    stamp = (ended + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    change_status(db, visit_id, "submitted", actor_id=shopper, at=stamp)
+    if published:
+        review = (ended + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        change_status(db, visit_id, "approved", actor_id=office, at=review)
+        change_status(db, visit_id, "published", actor_id=office, at=review)
+
+
+def _photos(db, folder, visit_uuid, code, day) -> None:
+    """A receipt for every visit (the proof the checklist asks for) and, now and then, the
+    car park: drawn here, then through the same pipeline as a shopper's photo."""
+    visit = next(db.query("SELECT id, version_id FROM visits WHERE uuid = ?", [visit_uuid]))
+    version = load_version(db, visit["version_id"])
+    shots = [("service_desk", "receipt_photo", "Receipt", _receipt_image(code, day))]
+    if day.toordinal() % 3 == 0:
+        shots.append(("parking", "car_park_photo", "Car park from the entrance",
+                      _car_park_image(day.toordinal())))
+    for tp, key, caption, image in shots:
+        add_photo(db, folder, visit_id=visit["id"],
+                  photo_uuid=str(uuid.uuid5(NAMESPACE, f"{visit_uuid}-{key}")),
+                  processed=process_photo(image), question_id=version.question_ids[(tp, key)],
+                  caption=caption)
+
+
+def _receipt_image(code: str, day: date) -> bytes:
+    image = Image.new("RGB", (480, 720), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    lines = ["HARBOUR & CO", f"Branch {code}", day.strftime("%d %b %Y"), "",
+             "Account enquiry       0.00", "Card replacement      5.00", "",
+             "TOTAL                 5.00", "", "Thank you for visiting"]
+    for i, line in enumerate(lines):
+        draw.text((40, 40 + i * 44), line, fill=(40, 40, 40), font_size=26)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _car_park_image(seed: int) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new("RGB", (800, 600), (120, 124, 128))
+    draw = ImageDraw.Draw(image)
+    for i in range(6):
+        x = 40 + i * 125
+        draw.line([(x, 300), (x, 560)], fill=(235, 235, 235), width=6)
+        if rng.random() < 0.6:
+            colour = tuple(rng.randint(30, 220) for _ in range(3))
+            draw.rounded_rectangle([x + 15, 340, x + 105, 520], radius=18, fill=colour)
+    draw.rectangle([0, 0, 800, 260], fill=(170, 200, 230))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def plausible_moment(rng: random.Random, score: float | None) -> tuple[str | None, str]:
+    """A shopper marks most excellent touchpoints golden and most poor ones dull."""
+    if score is not None and score >= 90 and rng.random() < 0.6:
+        return "golden", rng.choice(GOLDEN)
+    if score is not None and score < 60 and rng.random() < 0.7:
+        return "dull", rng.choice(DULL)
+    return None, ""
+
+
+def plausible_answer(rng: random.Random, q: Question, p: float):
+    """A plausible answer that meets the standard with probability p."""
+    if q.critical:
+        p = max(p, 0.97)
+    if q.category == "delight":
+        p = 0.3 * p
+    met = rng.random() < p
+    if q.kind == "yes_no":
+        return q.expected if met else ("no" if q.expected == "yes" else "yes")
+    if q.kind == "scale":
+        return rng.randint(q.pass_min, 5) if met else rng.randint(1, q.pass_min - 1)
+    if q.kind == "choice":
+        passing = [o.label for o in q.options if o.points >= q.pass_points]
+        failing = [o.label for o in q.options if o.points < q.pass_points]
+        return rng.choice(passing if met or not failing else failing)
+    if q.kind in ("number", "duration"):
+        return _measure(rng, q, met)
+    if q.kind == "text":
+        return rng.choice(["Priya", "Tom", "Not given", "Aisha", "Mark"])
+    return None
+
+
+def _measure(rng: random.Random, q: Question, met: bool):
+    target = q.target
+    step = 1 if q.kind == "number" else 5
+    spread = max(3, int(target)) if q.kind == "number" else max(30, int(target))
+    if q.compare == "==":
+        return target if met else target + rng.randint(1, 3) * step
+    if q.compare == "<=":
+        low = 0 if q.kind == "number" else 10
+        return rng.randint(low, int(target)) if met else int(target) + rng.randint(1, spread)
+    return rng.randint(int(target), int(target) + spread) if met else rng.randint(0, max(0, int(target) - 1))
+
+
+def _open_assignments(db, users, checklist_id, today) -> None:
+    shopper, office = users["shopper@demo.test"], users["office@demo.test"]
+    if db.execute("SELECT 1 FROM assignments WHERE shopper_id = ? AND status = 'open'",
+                  [shopper]).fetchone():
+        return
+    for offset, (code, scenario) in enumerate(
+            [("LDS01", SCENARIOS[0]), ("BHM01", SCENARIOS[1]), ("EDI01", SCENARIOS[3])]):
+        branch_id = db.execute("SELECT id FROM branches WHERE code = ?", [code]).fetchone()[0]
+        db["assignments"].insert({
+            "branch_id": branch_id, "shopper_id": shopper, "checklist_id": checklist_id,
+            "window_start": (today - timedelta(days=1)).isoformat(),
+            "window_end": (today + timedelta(days=7 + 5 * offset)).isoformat(),
+            "scenario": scenario, "status": "open", "created_by": office,
+            "created_at": f"{today - timedelta(days=3)}T10:00:00Z",
+        })

@@ -1,0 +1,181 @@
+"""Head office's review before release: the queue (oldest first, with flags that help a
+reviewer), publishing, returning a visit to its shopper, and correcting an answer. Every
+step is kept in the audit log (who, when, before, after); a correction rescores the visit.
+Only published visits reach branch managers."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from shopper.domain.answers import MAX_NOTE, AnswerError, parse_answer
+from shopper.store.checklists import load_version
+from shopper.store.connection import Database
+from shopper.store.visits import audit, change_status, record_answers, score_and_store
+
+IN_REVIEW = ("submitted", "on_hold")
+FAR_FROM_BRANCH_M = 500
+SHORT_NOTES_CHARS = 40
+
+
+class ReviewError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Norms:
+    """What a usual visit looks like, to flag the unusual ones."""
+
+    median_minutes: float | None
+
+
+def norms(db: Database) -> Norms:
+    minutes = [r[0] for r in db.execute(
+        """SELECT (julianday(ended_at) - julianday(started_at)) * 1440 FROM visits
+           WHERE ended_at IS NOT NULL AND status IN ('submitted', 'on_hold', 'approved',
+                                                     'published')""")]
+    return Norms(statistics.median(minutes) if minutes else None)
+
+
+def flags(visit: dict, norm: Norms) -> list[str]:
+    """Reasons for a reviewer to look twice. Pure: `visit` carries the queue's columns."""
+    found = []
+    if visit["critical_failed"]:
+        found.append("critical failure")
+    minutes = _minutes(visit)
+    if minutes is not None and norm.median_minutes:
+        if minutes < norm.median_minutes / 2:
+            found.append(f"short visit ({minutes:.0f} min)")
+        elif minutes > norm.median_minutes * 2:
+            found.append(f"long visit ({minutes:.0f} min)")
+    if visit["receipt_photos"] == 0:
+        found.append("no proof-of-visit photo")
+    if visit["position_status"] != "given":
+        found.append(f"position {visit['position_status'].replace('_', ' ')}")
+    elif (visit["position_distance_m"] or 0) > FAR_FROM_BRANCH_M:
+        found.append(f"{visit['position_distance_m'] / 1000:.1f} km from the branch")
+    if visit["note_chars"] < SHORT_NOTES_CHARS:
+        found.append("very short notes")
+    return found
+
+
+def _minutes(visit: dict) -> float | None:
+    if not visit["ended_at"]:
+        return None
+    start = datetime.fromisoformat(visit["started_at"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(visit["ended_at"].replace("Z", "+00:00"))
+    return (end - start).total_seconds() / 60
+
+
+def queue(db: Database, visit_id: int | None = None) -> list[dict]:
+    """Visits waiting for review, oldest first, each with its flags (or just one of them)."""
+    rows = list(db.query(
+        """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
+                  (SELECT COUNT(*) FROM photos p JOIN questions q ON q.id = p.question_id
+                     WHERE p.visit_id = v.id AND q.kind = 'photo'
+                       AND json_extract(q.settings, '$.receipt') = 1) AS receipt_photos,
+                  (SELECT COALESCE(SUM(LENGTH(note)), 0) FROM answers WHERE visit_id = v.id)
+                  + (SELECT COALESCE(SUM(LENGTH(note) + LENGTH(moment_reason)), 0)
+                       FROM visit_touchpoints WHERE visit_id = v.id) AS note_chars
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           JOIN users u ON u.id = v.shopper_id
+           WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
+           ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))
+    norm = norms(db)
+    for row in rows:
+        row["flags"] = flags(row, norm)
+    return rows
+
+
+def _in_review(visit: dict) -> None:
+    _require_review(visit["status"])
+
+
+def _still_in_review(db: Database, visit: dict) -> None:
+    """The same check inside the write transaction, on the visit as it is now: another
+    reviewer may have published or returned it since this request read it."""
+    row = db.execute("SELECT status FROM visits WHERE id = ?", [visit["id"]]).fetchone()
+    _require_review(row[0] if row else None)
+
+
+def _require_review(status: str | None) -> None:
+    if status not in IN_REVIEW:
+        raise ReviewError("This visit is not waiting for review.")
+
+
+def publish(db: Database, visit: dict, actor_id: int) -> None:
+    """Approve and publish: the branch's manager can now read the scorecard."""
+    _in_review(visit)
+    with db.atomic():
+        _still_in_review(db, visit)
+        change_status(db, visit["id"], "approved", actor_id=actor_id)
+        change_status(db, visit["id"], "published", actor_id=actor_id)
+
+
+def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:
+    _in_review(visit)
+    comment = _comment(comment)
+    with db.atomic():
+        _still_in_review(db, visit)
+        change_status(db, visit["id"], "on_hold", actor_id=actor_id, comment=comment)
+
+
+def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) -> None:
+    """Send back with a comment the shopper sees and answers before sending it again."""
+    _in_review(visit)
+    comment = _comment(comment)
+    if not comment:
+        raise ReviewError("Say what the shopper should change or explain.")
+    with db.atomic():
+        _still_in_review(db, visit)
+        change_status(db, visit["id"], "returned", actor_id=actor_id, comment=comment)
+
+
+def _comment(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise ReviewError(f"Keep the comment under {MAX_NOTE:,} characters.")
+    return text
+
+
+def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bool,
+                   reason: str, actor_id: int) -> None:
+    """Change one answer, with a reason; kept in the audit log with before and after, and
+    the visit rescored."""
+    _in_review(visit)
+    reason = _comment(reason)
+    if not reason:
+        raise ReviewError("Give a reason for the correction.")
+    version = load_version(db, visit["version_id"])
+    question = version.questions_by_id().get(question_id)
+    if question is None or question.kind == "photo":
+        raise ReviewError("That question cannot be corrected here.")
+    try:
+        answer = parse_answer(question, raw, na)
+    except AnswerError as err:
+        raise ReviewError(str(err)) from None
+    before = next(db.query("SELECT value, na FROM answers WHERE visit_id = ? AND "
+                           "question_id = ?", [visit["id"], question_id]), None)
+    with db.atomic():
+        _still_in_review(db, visit)
+        record_answers(db, visit["id"], {question_id: (answer, None)})
+        score_and_store(db, visit["id"])
+        audit(db, visit["id"], actor_id, "answer_corrected",
+              before={"question_id": question_id,
+                      "value": None if not before or before["value"] is None
+                      else json.loads(before["value"]),
+                      "na": bool(before and before["na"])},
+              after={"question_id": question_id,
+                     "value": None if answer is None else answer.value,
+                     "na": bool(answer and answer.na)},
+              comment=reason)
+
+
+def history(db: Database, visit_id: int) -> list[dict]:
+    """The visit's audit log, newest first, with who did each step."""
+    return list(db.query(
+        """SELECT a.*, u.name AS actor_name FROM audit_log a
+           LEFT JOIN users u ON u.id = a.actor_id
+           WHERE a.visit_id = ? ORDER BY a.id DESC""", [visit_id]))
