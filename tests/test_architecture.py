@@ -1,10 +1,12 @@
 """The layers a newcomer reads from the folder listing hold: pure rules import no web
-framework and no database, layers only look down, the audiences never import each other."""
+framework and no database, layers only look down, the audiences never import each other,
+and every table has exactly one module that writes it."""
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,49 @@ def test_the_store_loads_no_web_framework():
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", script], check=True,
                                            capture_output=True, text=True).stdout))
     assert not loaded & {"flask", "flask_login", "flask_wtf"}
+
+
+WRITE = re.compile(
+    r"""(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?!\s+SET\b)|DELETE\s+FROM|REPLACE\s+INTO)"""
+    r"""\s+(\w+)"""
+    r"""|db\[["'](\w+)["']\]\.(?:insert|upsert|update|delete)""")
+
+
+def writers() -> dict[str, set[str]]:
+    """Which modules write each table, read off their SQL and sqlite-utils calls (the
+    migrations, which build every table, are left out)."""
+    found: dict[str, set[str]] = {}
+    for name, path in modules():
+        if name == "shopper.store.schema":
+            continue
+        for match in WRITE.finditer(path.read_text("utf-8")):
+            table = match[1] or match[2]
+            found.setdefault(table, set()).add(name)
+    return found
+
+
+def test_each_table_has_exactly_one_writer_in_the_store():
+    found = writers()
+    assert {"visits", "answers", "photos", "users", "branches", "assignments"} <= set(found)
+    for table, names in sorted(found.items()):
+        assert len(names) == 1, f"{table} is written by {sorted(names)}"
+        assert next(iter(names)).startswith("shopper.store."), (table, names)
+
+
+def test_the_writer_check_sees_a_second_writer():
+    """The check above would fail on a module that wrote another's table."""
+    sample = ('db.execute("UPDATE visits SET score = 1 ON CONFLICT (id) DO UPDATE SET x = 1")'
+              '\ndb["photos"].insert(row)')
+    assert [m[1] or m[2] for m in WRITE.finditer(sample)] == ["visits", "photos"]
+
+
+SQL_CALL = re.compile(r"\.(?:query|execute|executemany|executescript)\(|\bsqlite3\.connect\(")
+
+
+@pytest.mark.parametrize("name,path", [(m, p) for m, p in modules()
+                                       if not m.startswith("shopper.store")],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_sql_lives_only_in_the_store(name, path):
+    calls = [line.strip() for line in path.read_text("utf-8").splitlines()
+             if SQL_CALL.search(line)]
+    assert not calls, f"{name} runs SQL itself: {calls}"

@@ -22,7 +22,7 @@ from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 
 
 def token(db) -> bytes:
-    return page_cache.token(db)
+    return schema.data_token(db)
 
 
 def visit_in(db, code: str, status: str) -> dict:

@@ -141,3 +141,12 @@ def people(db: Database) -> list[dict]:
 def active_shoppers(db: Database) -> list[dict]:
     return list(db.query("SELECT id, name, email FROM users WHERE role = 'shopper' "
                          "AND active = 1 ORDER BY name"))
+
+
+def name_and_email(db: Database, user_id: int) -> dict:
+    return next(db.query("SELECT name, email FROM users WHERE id = ?", [user_id]))
+
+
+def user_id_of_email(db: Database, email: str) -> int | None:
+    row = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
+    return row[0] if row else None

@@ -166,3 +166,10 @@ def checklist_names(db: Database) -> list[dict]:
 def checklist_id_of_slug(db: Database, slug: str) -> int | None:
     row = db.execute("SELECT id FROM checklists WHERE slug = ?", [slug]).fetchone()
     return row[0] if row else None
+
+
+def checklist_of_version(db: Database, version_id: int | None) -> int | None:
+    """The id of the checklist a version belongs to; None for no such version."""
+    row = db.execute("SELECT checklist_id FROM checklist_versions WHERE id = ?",
+                     [version_id]).fetchone()
+    return row[0] if row else None

@@ -85,3 +85,21 @@ def migrate(db: Database) -> None:
 def now() -> str:
     """The current time as stored everywhere: UTC ISO 8601, seconds precision."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ping(db: Database) -> None:
+    """A query that fails if the database cannot be read (the health check)."""
+    db.execute("SELECT 1").fetchone()
+
+
+def backup_to(database: str, to) -> str:
+    """Copy the live database into the file `to` with SQLite's online backup; returns the
+    copy's integrity check ("ok" when sound)."""
+    source = sqlite3.connect(database, timeout=10)
+    copy = sqlite3.connect(to)
+    try:
+        source.backup(copy)
+        return copy.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        copy.close()
+        source.close()

@@ -1,7 +1,6 @@
 """Read-only questions the pages ask, each named after the question. Plain dicts out.
 
-Object-level access lives here too: `branch_for_user` returns nothing for a branch the
-user may not see, and the views turn that into a 404.
+Which visit, photo or branch a user may see is decided in permissions.py.
 """
 
 from __future__ import annotations
@@ -48,35 +47,6 @@ def shopper_visits(db: Database, shopper_id: int, limit: int = 20) -> list[dict]
     ))
 
 
-def visit_for_shopper(db: Database, user, visit_uuid: str) -> dict | None:
-    """The shopper's own visit with its branch; None for anybody else's (answer 404)."""
-    return next(db.query(
-        """SELECT v.*, b.name AS branch_name, b.address AS branch_address,
-                  a.scenario AS scenario
-           FROM visits v JOIN branches b ON b.id = v.branch_id
-           LEFT JOIN assignments a ON a.id = v.assignment_id
-           WHERE v.uuid = ? AND v.shopper_id = ?""",
-        [visit_uuid, user.id],
-    ), None)
-
-
-def assignment_for_shopper(db: Database, user, assignment_id: int) -> dict | None:
-    return next(db.query(
-        "SELECT * FROM assignments WHERE id = ? AND shopper_id = ? AND status = 'open'",
-        [assignment_id, user.id]), None)
-
-
-def version_visible_to(db: Database, user, version_id: int) -> bool:
-    """Head office sees every checklist version; a shopper those of their assignments."""
-    if user.role == "office":
-        return db.execute("SELECT 1 FROM checklist_versions WHERE id = ?",
-                          [version_id]).fetchone() is not None
-    return db.execute(
-        """SELECT 1 FROM checklist_versions v JOIN assignments a
-             ON a.checklist_id = v.checklist_id AND a.shopper_id = ?
-           WHERE v.id = ? LIMIT 1""", [user.id, version_id]).fetchone() is not None
-
-
 def visit_for_assignment(db: Database, assignment_id: int) -> str | None:
     """The UUID of the assignment's one visit, if it has been started."""
     row = db.execute("SELECT uuid FROM visits WHERE assignment_id = ?", [assignment_id]).fetchone()
@@ -87,24 +57,6 @@ def returned_comment(db: Database, visit_id: int) -> str | None:
     row = db.execute("SELECT comment FROM audit_log WHERE visit_id = ? AND action = "
                      "'status:returned' ORDER BY id DESC LIMIT 1", [visit_id]).fetchone()
     return row[0] if row else None
-
-
-def photo_for_user(db: Database, user, photo_uuid: str) -> dict | None:
-    """A photo the user may see: a shopper their own visits' photos; head office all; a
-    manager only those of their branches' published visits."""
-    row = next(db.query(
-        """SELECT p.*, v.shopper_id, v.branch_id, v.status AS visit_status
-           FROM photos p JOIN visits v ON v.id = p.visit_id WHERE p.uuid = ?""",
-        [photo_uuid]), None)
-    if row is None:
-        return None
-    if user.role == "office":
-        return row
-    if user.role == "shopper":
-        return row if row["shopper_id"] == user.id else None
-    if row["visit_status"] != "published":
-        return None
-    return row if branch_for_user(db, user, row["branch_id"]) else None
 
 
 def visit_photos(db: Database, visit_id: int) -> list[dict]:
@@ -123,38 +75,6 @@ def visit_touchpoint_row(db: Database, visit_id: int, touchpoint_id: int) -> dic
     """The shopper's moment and note for one touchpoint of a visit, if any yet."""
     return next(db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ? "
                          "AND touchpoint_id = ?", [visit_id, touchpoint_id]), None)
-
-
-def visible_branches(db: Database, user) -> list[dict]:
-    """The branches a manager is linked to (every branch for head office), each with its
-    latest published score and its average over the last twelve months."""
-    where, params = ("", []) if user.role == "office" else (
-        "WHERE b.id IN (SELECT branch_id FROM manager_branches WHERE user_id = ?)", [user.id])
-    return list(db.query(
-        f"""SELECT b.id, b.code, b.name, b.region, b.address,
-                   (SELECT score FROM visits WHERE branch_id = b.id AND status = 'published'
-                      ORDER BY visit_date DESC, id DESC LIMIT 1) AS latest_score,
-                   (SELECT visit_date FROM visits WHERE branch_id = b.id AND status = 'published'
-                      ORDER BY visit_date DESC, id DESC LIMIT 1) AS latest_date,
-                   (SELECT ROUND(AVG(score), 1) FROM visits WHERE branch_id = b.id
-                      AND status = 'published' AND visit_date >= date('now', '-12 months'))
-                      AS year_average
-            FROM branches b {where} ORDER BY b.region, b.name""",
-        params,
-    ))
-
-
-def branch_for_user(db: Database, user, branch_id: int) -> dict | None:
-    """The branch if this user may see it; None otherwise (the caller answers 404)."""
-    if user.role == "office":
-        return next(db.query("SELECT * FROM branches WHERE id = ?", [branch_id]), None)
-    if user.role != "manager":
-        return None
-    return next(db.query(
-        """SELECT b.* FROM branches b JOIN manager_branches m ON m.branch_id = b.id
-           WHERE b.id = ? AND m.user_id = ?""",
-        [branch_id, user.id],
-    ), None)
 
 
 def published_visits(db: Database, branch_id: int, limit: int = 50) -> list[dict]:
@@ -229,3 +149,83 @@ def follow_up_counts(db: Database, today: date) -> dict[str, int]:
 def visits_by_status(db: Database) -> dict[str, int]:
     return {row["status"]: row["n"] for row in db.query(
         "SELECT status, COUNT(*) AS n FROM visits GROUP BY status")}
+
+
+def visit_row(db: Database, visit_uuid: str) -> dict | None:
+    """The visit with its branch and checklist version, whoever asks."""
+    return next(db.query(
+        """SELECT v.*, b.name AS branch_name, b.code AS branch_code, b.region, b.address,
+                  cv.name AS checklist_name, cv.version AS checklist_version
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           JOIN checklist_versions cv ON cv.id = v.version_id
+           WHERE v.uuid = ?""", [visit_uuid]), None)
+
+
+def answer_notes(db: Database, visit_id: int) -> dict[int, str]:
+    """The shopper's note on each question, by question id."""
+    return dict(db.execute("SELECT question_id, note FROM answers WHERE visit_id = ?",
+                           [visit_id]).fetchall())
+
+
+def touchpoint_rows(db: Database, visit_id: int) -> dict[int, dict]:
+    """Each touchpoint's stored result, moment and note, by touchpoint id."""
+    return {r["touchpoint_id"]: r for r in db.query(
+        "SELECT * FROM visit_touchpoints WHERE visit_id = ?", [visit_id])}
+
+
+def scorecard_photos(db: Database, visit_id: int) -> list[dict]:
+    return list(db.query("SELECT uuid, caption, question_id, touchpoint_id, width, height, "
+                         "expired_at, expired_after_days "
+                         "FROM photos WHERE visit_id = ? ORDER BY id", [visit_id]))
+
+
+def previous_visit(db: Database, visit: dict) -> dict | None:
+    """The branch's published visit before this one."""
+    return next(db.query(
+        """SELECT id, uuid, visit_date, score FROM visits
+           WHERE branch_id = ? AND status = 'published' AND id != ?
+             AND (visit_date < ? OR (visit_date = ? AND id < ?))
+           ORDER BY visit_date DESC, id DESC LIMIT 1""",
+        [visit["branch_id"], visit["id"], visit["visit_date"], visit["visit_date"], visit["id"]]),
+        None)
+
+
+def touchpoint_scores(db: Database, visit_id: int) -> dict:
+    return dict(db.execute("SELECT touchpoint_key, score FROM visit_touchpoints "
+                           "WHERE visit_id = ?", [visit_id]).fetchall())
+
+
+def network_touchpoint_averages(db: Database, around: str, days: int = 90) -> dict:
+    """Average touchpoint scores over every branch's published visits in the `days` before
+    (and including) the date `around`."""
+    end = date.fromisoformat(around)
+    start = end - timedelta(days=days)
+    return {r[0]: round(r[1], 1) for r in db.execute(
+        """SELECT touchpoint_key, AVG(score) FROM visit_touchpoints
+           WHERE published = 1 AND visit_date BETWEEN ? AND ? AND score IS NOT NULL
+           GROUP BY touchpoint_key""", [start.isoformat(), end.isoformat()])}
+
+
+def sent_visit_minutes(db: Database) -> list[float]:
+    """How long each visit sent for review took, in minutes (where the phone said)."""
+    return [r[0] for r in db.execute(
+        """SELECT (julianday(ended_at) - julianday(started_at)) * 1440 FROM visits
+           WHERE ended_at IS NOT NULL AND status IN ('submitted', 'on_hold', 'approved',
+                                                     'published')""")]
+
+
+def waiting_for_review(db: Database, visit_id: int | None = None) -> list[dict]:
+    """Visits waiting for review, oldest first (or just one of them), with what a reviewer's
+    flags need: proof-of-visit photos and how much the shopper wrote."""
+    return list(db.query(
+        """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
+                  (SELECT COUNT(*) FROM photos p JOIN questions q ON q.id = p.question_id
+                     WHERE p.visit_id = v.id AND q.kind = 'photo'
+                       AND json_extract(q.settings, '$.receipt') = 1) AS receipt_photos,
+                  (SELECT COALESCE(SUM(LENGTH(note)), 0) FROM answers WHERE visit_id = v.id)
+                  + (SELECT COALESCE(SUM(LENGTH(note) + LENGTH(moment_reason)), 0)
+                       FROM visit_touchpoints WHERE visit_id = v.id) AS note_chars
+           FROM visits v JOIN branches b ON b.id = v.branch_id
+           JOIN users u ON u.id = v.shopper_id
+           WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
+           ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))

@@ -381,3 +381,8 @@ def m008_data_generation(db):
     for table in tables:
         if table not in UNTRACKED_TABLES:
             track_changes(db, table)
+
+
+def data_token(db) -> bytes:
+    """The token every change to published results replaces (see track_changes)."""
+    return db.execute("SELECT token FROM data_generation").fetchone()[0]

@@ -10,7 +10,7 @@ from shopper.domain.answers import KEEP, missing_items
 from shopper.domain.geo import distance_m
 from shopper.domain.photos import ProcessedPhoto
 from shopper.domain.scoring import Answer, VisitResult, score_visit
-from shopper.store import photo_files
+from shopper.store import audit, photo_files
 from shopper.store.checklists import StoredVersion, latest_version_id, load_version
 from shopper.store.connection import Database, now
 
@@ -97,7 +97,7 @@ def record_moment(db: Database, visit_id: int, touchpoint_id: int, moment: str |
                   reason: str | None = "", note: str | None = "") -> None:
     """Store a touchpoint's golden/dull moment, its reason and note; KEEP for any of them
     leaves what was saved before (a rejected field never wipes a good one)."""
-    visit = _visit(db, visit_id)
+    visit = visit_by_id(db, visit_id)
     if KEEP in (moment, reason, note):
         saved = next(db.query("SELECT moment, moment_reason, note FROM visit_touchpoints "
                               "WHERE visit_id = ? AND touchpoint_id = ?",
@@ -146,7 +146,7 @@ def answers_of(db: Database, visit_id: int, version: StoredVersion) -> dict:
 def score_and_store(db: Database, visit_id: int) -> VisitResult:
     """Score the visit with the engine and write the results beside the answers, so that
     scorecards and head-office reports read them instead of re-scoring."""
-    visit = _visit(db, visit_id)
+    visit = visit_by_id(db, visit_id)
     version = load_version(db, visit["version_id"])
     result = score_visit(version.checklist, answers_of(db, visit_id, version))
     stamp = now()
@@ -189,14 +189,14 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
     """Move a visit along its review path, keeping the step in the audit log."""
     at = at or now()
     with db.atomic():
-        before = _visit(db, visit_id)["status"]
+        before = visit_by_id(db, visit_id)["status"]
         extra = {"submitted": ", submitted_at = :at, ended_at = COALESCE(ended_at, :at)",
                  "published": ", published_at = :at"}.get(status, "")
         db.execute(f"UPDATE visits SET status = :status, updated_at = :at{extra} WHERE id = :id",
                    {"status": status, "at": at, "id": visit_id})
         db.execute("UPDATE visit_touchpoints SET published = ? WHERE visit_id = ?",
                    [int(status == "published"), visit_id])
-        audit(db, visit_id, actor_id, f"status:{status}", before={"status": before},
+        audit.record(db, visit_id, actor_id, f"status:{status}", before={"status": before},
                after={"status": status}, comment=comment, at=at)
 
 
@@ -270,23 +270,112 @@ def submit_visit(db: Database, visit: dict, *, actor_id: int, reply: str = "") -
     with db.atomic():
         result = score_and_store(db, visit["id"])
         if visit["status"] == "returned":
-            audit(db, visit["id"], actor_id, "shopper_replied", comment=reply)
+            audit.record(db, visit["id"], actor_id, "shopper_replied", comment=reply)
         change_status(db, visit["id"], "submitted", actor_id=actor_id)
     return result
 
 
-def audit(db: Database, visit_id: int, actor_id: int | None, action: str, *,
-           before=None, after=None, comment: str = "", at: str | None = None) -> None:
-    db["audit_log"].insert({
-        "at": at or now(), "actor_id": actor_id, "action": action, "visit_id": visit_id,
-        "entity": "visit", "entity_id": visit_id,
-        "before": None if before is None else json.dumps(before),
-        "after": None if after is None else json.dumps(after), "comment": comment,
-    })
-
-
-def _visit(db: Database, visit_id: int) -> dict:
+def visit_by_id(db: Database, visit_id: int) -> dict:
     row = next(db.query("SELECT * FROM visits WHERE id = ?", [visit_id]), None)
     if row is None:
         raise VisitError("no such visit")
     return row
+
+
+def set_ended_at(db: Database, visit_id: int, ended_at: str) -> None:
+    db.execute("UPDATE visits SET ended_at = ? WHERE id = ?", [ended_at, visit_id])
+
+
+def acknowledge(db: Database, visit_id: int, user_id: int) -> None:
+    """The branch has read the scorecard (kept in the audit log)."""
+    with db.atomic():
+        db.execute("UPDATE visits SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
+                   [now(), user_id, visit_id])
+        audit.record(db, visit_id, user_id, "acknowledged")
+
+
+def clear_moments(db: Database, visit_id: int) -> None:
+    """Forget every touchpoint's moment, reason and note (a phone's payload then says
+    them all again)."""
+    db.execute("UPDATE visit_touchpoints SET moment = NULL, moment_reason = '', note = '' "
+               "WHERE visit_id = ?", [visit_id])
+
+
+def place_photo(db: Database, photo_id: int, *, caption: str, question_id: int | None,
+                touchpoint_id: int | None) -> None:
+    """Set what a photo shows and where it belongs."""
+    db.execute("UPDATE photos SET caption = ?, question_id = ?, touchpoint_id = ? "
+               "WHERE id = ?", [caption, question_id, touchpoint_id, photo_id])
+
+
+def expect_photos(db: Database, visit_id: int, photos: dict, content_hash: str) -> None:
+    """The photos a phone's payload lists (uuid -> sha256, target, caption), and the hash
+    of that payload."""
+    db.execute("UPDATE visits SET expected_photos = ?, content_hash = ? WHERE id = ?",
+               [json.dumps(photos, sort_keys=True), content_hash, visit_id])
+
+
+def mark_photos_expired(db: Database, photo_ids: list[int], days: int, at: str) -> None:
+    """These photos' files are gone under the retention policy: the rows stay to say so."""
+    db.conn.executemany(
+        "UPDATE photos SET expired_at = ?, expired_after_days = ? WHERE id = ?",
+        [(at, days, photo_id) for photo_id in photo_ids])
+
+
+def status_of(db: Database, visit_id: int) -> str | None:
+    """The visit's status as stored now (inside a transaction: as this one sees it)."""
+    row = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
+    return row[0] if row else None
+
+
+def answer_row(db: Database, visit_id: int, question_id: int) -> dict | None:
+    """One stored answer: its value (JSON) and N/A flag."""
+    return next(db.query("SELECT value, na FROM answers WHERE visit_id = ? AND "
+                         "question_id = ?", [visit_id, question_id]), None)
+
+
+def live_photos(db: Database) -> list[dict]:
+    """Every photo whose files are still kept, with its visit's id, uuid and date."""
+    return list(db.query(
+        """SELECT p.id, p.uuid, p.visit_id, p.stored_name, p.thumb_name, p.expired_at,
+                  v.uuid AS visit_uuid, v.visit_date
+           FROM photos p JOIN visits v ON v.id = p.visit_id
+           WHERE p.expired_at IS NULL ORDER BY p.visit_id, p.id"""))
+
+
+def photo_file_names(db: Database) -> set[str]:
+    """The file names that photo rows still need (an expired photo needs none)."""
+    names = set()
+    for stored, thumb in db.execute(
+            "SELECT stored_name, thumb_name FROM photos WHERE expired_at IS NULL"):
+        names.update((stored, thumb))
+    return names
+
+
+def visit_by_uuid(db: Database, visit_uuid: str) -> dict | None:
+    return next(db.query("SELECT * FROM visits WHERE uuid = ?", [visit_uuid]), None)
+
+
+def answered_question_ids(db: Database, visit_id: int) -> set[int]:
+    """Questions with a stored row: an answer, an N/A or a note."""
+    return {r[0] for r in db.execute("SELECT question_id FROM answers WHERE visit_id = ?",
+                                     [visit_id])}
+
+
+def answer_count(db: Database, visit_id: int) -> int:
+    """Answers held, given or N/A."""
+    return db.execute("SELECT COUNT(*) FROM answers WHERE visit_id = ? AND "
+                      "(value IS NOT NULL OR na = 1)", [visit_id]).fetchone()[0]
+
+
+def answers_with_content(db: Database, visit_id: int) -> list[dict]:
+    """Stored answers that hold something (a value, N/A or a note), by question id."""
+    return list(db.query("SELECT * FROM answers WHERE visit_id = ? AND "
+                         "(value IS NOT NULL OR na = 1 OR note != '') ORDER BY question_id",
+                         [visit_id]))
+
+
+def photo_hashes(db: Database, visit_id: int) -> list[dict]:
+    """Each photo held for the visit: its uuid and sha256, in the order they arrived."""
+    return [{"uuid": r[0], "sha256": r[1]} for r in db.execute(
+        "SELECT uuid, sha256 FROM photos WHERE visit_id = ? ORDER BY id", [visit_id])]

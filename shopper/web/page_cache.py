@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from flask import current_app
 
+from shopper.store import schema
 from shopper.store.connection import Database
 
 T = TypeVar("T")
@@ -70,10 +71,6 @@ def kept_by(app, name: str, max_cost: int) -> Lru:
     return kept
 
 
-def token(db: Database) -> bytes:
-    return db.execute("SELECT token FROM data_generation").fetchone()[0]
-
-
 def remember(db: Database, key: tuple, make: Callable[[], T],
              cost: Callable[[T], int] = len) -> T:
     """What `make()` returns, built once per token for `key` (which names everything else
@@ -83,7 +80,7 @@ def remember(db: Database, key: tuple, make: Callable[[], T],
     if db.conn.in_transaction or not limit:
         return make()
     pages = kept_by(current_app, "page_cache", limit)
-    full_key = (token(db), *key)
+    full_key = (schema.data_token(db), *key)
     kept = pages.get(full_key)
     if kept is not None:
         return kept[0]

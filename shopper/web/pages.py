@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from shopper.config import PROJECT_ROOT
+from shopper.store import connection
 from shopper.web.access import PUBLIC, allow
 from shopper.web.db import get_db
 from shopper.web.static_assets import Assets
@@ -33,7 +34,7 @@ def index():
 @bp.route("/healthz")
 @allow(PUBLIC)
 def healthz():
-    get_db().execute("SELECT 1").fetchone()
+    connection.ping(get_db())
     return {"status": "ok"}
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 
 from shopper.domain.vocabulary import ROLES
-from shopper.store import photo_files, reports
+from shopper.store import permissions, photo_files
 from shopper.web.access import allow
 from shopper.web.db import get_db
 
@@ -16,7 +16,7 @@ bp = Blueprint("photos", __name__, url_prefix="/photos")
 @bp.route("/<photo_uuid>/<any(thumb, display):size>")
 @allow(*ROLES)
 def show(photo_uuid: str, size: str):
-    photo = reports.photo_for_user(get_db(), current_user, photo_uuid)
+    photo = permissions.photo_for_user(get_db(), current_user, photo_uuid)
     if photo is None:
         abort(404)
     if photo["expired_at"]:

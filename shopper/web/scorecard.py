@@ -8,6 +8,7 @@ from flask import abort, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
+from shopper.store import permissions, reports
 from shopper.web import page_cache
 from shopper.web.db import get_db
 from shopper.workflows import scorecards
@@ -17,7 +18,7 @@ CARD_COST = 100_000  # bytes a kept scorecard is reckoned to hold, beside its HT
 
 def scorecard_visit_or_404(visit_uuid: str) -> dict:
     """The visit whose scorecard the signed-in user may read (head office uses it too)."""
-    visit = scorecards.scorecard_visit(get_db(), current_user, visit_uuid)
+    visit = permissions.scorecard_visit(get_db(), current_user, visit_uuid)
     if visit is None:
         abort(404)
     return visit
@@ -39,5 +40,5 @@ def scorecard_parts(visit: dict, *, with_shopper: bool) -> dict:
     # Built from the row as it is now, not as the access check read it before the token.
     return page_cache.remember(
         db, ("scorecard", visit["uuid"], with_shopper),
-        lambda: build(scorecards.visit_row(db, visit["uuid"]) or visit),
+        lambda: build(reports.visit_row(db, visit["uuid"]) or visit),
         cost=lambda parts: CARD_COST + len(parts["touchpoints_html"]))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sqlite3
 from pathlib import Path
+
+from shopper.store import connection
 
 
 class BackupError(RuntimeError):
@@ -38,14 +39,7 @@ def _copy_database(database: str, to: Path) -> None:
     for leftover in ("", "-wal", "-shm", "-journal"):  # of a backup interrupted here
         with contextlib.suppress(FileNotFoundError):
             to.with_name(to.name + leftover).unlink()
-    source = sqlite3.connect(database, timeout=10)
-    copy = sqlite3.connect(to)
-    try:
-        source.backup(copy)
-        (status,) = copy.execute("PRAGMA integrity_check").fetchone()
-    finally:
-        copy.close()
-        source.close()
+    status = connection.backup_to(database, to)
     if status != "ok":
         raise BackupError(f"the copy failed its integrity check: {status}")
 

@@ -15,8 +15,8 @@ from shopper.config import PROJECT_ROOT
 from shopper.domain.checklist_format import Question, load_checklist_file
 from shopper.domain.photos import process_photo
 from shopper.domain.scoring import Answer
-from shopper.store import accounts
-from shopper.store.checklists import import_checklist, load_version
+from shopper.store import accounts, assignments, branches, visits
+from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
     add_photo,
@@ -80,10 +80,9 @@ def seed(db: Database, password_method: str, photo_folder: str, today: date | No
         _branches(db)
         users = _accounts(db, password_method)
         checklist = load_checklist_file(DEFAULT_CHECKLIST)
-        if not db.execute("SELECT 1 FROM checklists WHERE slug = ?", [checklist.slug]).fetchone():
+        if checklist_id_of_slug(db, checklist.slug) is None:
             import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
-        checklist_id = db.execute("SELECT id FROM checklists WHERE slug = ?",
-                                  [checklist.slug]).fetchone()[0]
+        checklist_id = checklist_id_of_slug(db, checklist.slug)
         created = _history(db, users, checklist_id, today, photo_folder)
         _open_assignments(db, users, checklist_id, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
@@ -96,18 +95,14 @@ def seed(db: Database, password_method: str, photo_folder: str, today: date | No
 
 def _branches(db: Database) -> None:
     for code, name, region, address, lat, lon, *_ in BRANCHES:
-        db.execute(
-            """INSERT INTO branches (code, name, region, address, latitude, longitude)
-               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING""",
-            [code, name, region, address, lat, lon],
-        )
+        branches.add_branch(db, code=code, name=name, region=region, address=address,
+                            latitude=lat, longitude=lon)
 
 
 def _accounts(db: Database, method: str) -> dict[str, int]:
     ids = {}
     for email, name, role, branch_codes in ACCOUNTS:
-        row = db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()
-        ids[email] = row[0] if row else accounts.create_user(
+        ids[email] = accounts.user_id_of_email(db, email) or accounts.create_user(
             db, email=email, name=name, role=role, password=PASSWORD, method=method,
             branch_codes=branch_codes)
     return ids
@@ -118,7 +113,7 @@ def _history(db, users, checklist_id, today, photo_folder) -> int:
     answers come from their own seeded generator, so a re-run skips exactly what exists."""
     shoppers = [users["shopper@demo.test"], users["jo.shopper@demo.test"]]
     office = users["office@demo.test"]
-    branch_ids = dict(db.execute("SELECT code, id FROM branches").fetchall())
+    branch_ids = branches.ids_of_codes(db, [code for code, *_ in BRANCHES])
     created = 0
     first_day = today - timedelta(days=MONTHS_OF_HISTORY * 30)
     for b_index, (code, *_, quality, weak) in enumerate(BRANCHES):
@@ -129,7 +124,7 @@ def _history(db, users, checklist_id, today, photo_folder) -> int:
             n += 1
             visit_uuid = str(uuid.uuid5(NAMESPACE, f"{code}-{n}"))
             age = (today - day).days
-            if db.execute("SELECT 1 FROM visits WHERE uuid = ?", [visit_uuid]).fetchone() is None:
+            if visits.visit_by_uuid(db, visit_uuid) is None:
                 shopper = shoppers[n % 2]
                 trend = (0.08 if b_index % 3 == 0 else -0.06 if b_index % 3 == 1 else 0) \
                     * (1 - age / (MONTHS_OF_HISTORY * 30))
@@ -143,20 +138,19 @@ def _history(db, users, checklist_id, today, photo_folder) -> int:
 
 def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, quality,
            weak, published) -> None:
-    assignment_id = db["assignments"].insert({
+    assignment_id = assignments.add_assignment(db, {
         "branch_id": branch_id, "shopper_id": shopper, "checklist_id": checklist_id,
         "window_start": (day - timedelta(days=3)).isoformat(),
         "window_end": (day + timedelta(days=4)).isoformat(),
         "scenario": rng.choice(SCENARIOS), "status": "done", "created_by": office,
         "created_at": f"{day - timedelta(days=10)}T09:00:00Z",
-    }).last_pk
+    })
     started = datetime.combine(day, datetime.min.time()) + timedelta(
         hours=rng.randint(9, 16), minutes=rng.randint(0, 59))
     started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
     visit_id = start_visit(db, uuid=visit_uuid, assignment_id=assignment_id,
                            shopper_id=shopper, started_at=started_at)
-    version = load_version(db, db.execute("SELECT version_id FROM visits WHERE id = ?",
-                                          [visit_id]).fetchone()[0])
+    version = load_version(db, visits.visit_by_uuid(db, visit_uuid)["version_id"])
     nothing_ordered = rng.random() < 0.3
     answers = {}
     for tp, q in version.checklist.questions():
@@ -170,8 +164,7 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         moment, reason = plausible_moment(rng, tp.score)
         record_moment(db, visit_id, version.touchpoint_ids[tp.key], moment, reason)
     ended = started + timedelta(minutes=rng.randint(18, 55))
-    db.execute("UPDATE visits SET ended_at = ? WHERE id = ?",
-               [ended.strftime("%Y-%m-%dT%H:%M:%SZ"), visit_id])
+    visits.set_ended_at(db, visit_id, ended.strftime("%Y-%m-%dT%H:%M:%SZ"))
     stamp = (ended + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     change_status(db, visit_id, "submitted", actor_id=shopper, at=stamp)
     if published:
@@ -183,7 +176,7 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
 def _photos(db, folder, visit_uuid, code, day) -> None:
     """A receipt for every visit (the proof the checklist asks for) and, now and then, the
     car park: drawn here, then through the same pipeline as a shopper's photo."""
-    visit = next(db.query("SELECT id, version_id FROM visits WHERE uuid = ?", [visit_uuid]))
+    visit = visits.visit_by_uuid(db, visit_uuid)
     version = load_version(db, visit["version_id"])
     shots = [("service_desk", "receipt_photo", "Receipt", _receipt_image(code, day))]
     if day.toordinal() % 3 == 0:
@@ -270,13 +263,13 @@ def _measure(rng: random.Random, q: Question, met: bool):
 
 def _open_assignments(db, users, checklist_id, today) -> None:
     shopper, office = users["shopper@demo.test"], users["office@demo.test"]
-    if db.execute("SELECT 1 FROM assignments WHERE shopper_id = ? AND status = 'open'",
-                  [shopper]).fetchone():
+    if assignments.has_open_assignment(db, shopper):
         return
-    for offset, (code, scenario) in enumerate(
-            [("LDS01", SCENARIOS[0]), ("BHM01", SCENARIOS[1]), ("EDI01", SCENARIOS[3])]):
-        branch_id = db.execute("SELECT id FROM branches WHERE code = ?", [code]).fetchone()[0]
-        db["assignments"].insert({
+    places = [("LDS01", SCENARIOS[0]), ("BHM01", SCENARIOS[1]), ("EDI01", SCENARIOS[3])]
+    branch_ids = branches.ids_of_codes(db, [code for code, _ in places])
+    for offset, (code, scenario) in enumerate(places):
+        branch_id = branch_ids[code]
+        assignments.add_assignment(db, {
             "branch_id": branch_id, "shopper_id": shopper, "checklist_id": checklist_id,
             "window_start": (today - timedelta(days=1)).isoformat(),
             "window_end": (today + timedelta(days=7 + 5 * offset)).isoformat(),

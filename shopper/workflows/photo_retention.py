@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from shopper.store import audit, visits
 from shopper.store.connection import Database, now
-from shopper.store.visits import audit
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def clean_orphans(db: Database, folder: str, *, older_than: timedelta,
     moments ago, inside the grace period, so it is left."""
     at = time.time() if at is None else at
     files = list_photo_files(folder)
-    found = orphans(files, referenced_names(db), now=at,
+    found = orphans(files, visits.photo_file_names(db), now=at,
                     grace_seconds=older_than.total_seconds())
     result = Cleanup(found)
     if not dry_run:
@@ -128,10 +128,10 @@ def expire_photos(db: Database, folder: str, *, days: int, today: date,
     per visit, in one transaction; then delete their files. Dry, only find them."""
     cutoff = retention_cutoff(today, days)
     if dry_run:
-        result = Expiry(days, cutoff, expired(_live_photos(db), cutoff))
+        result = Expiry(days, cutoff, expired(visits.live_photos(db), cutoff))
     else:
         with db.atomic():
-            result = Expiry(days, cutoff, expired(_live_photos(db), cutoff))
+            result = Expiry(days, cutoff, expired(visits.live_photos(db), cutoff))
             _mark_expired(db, result)
         for photo in result.photos:
             for name in (photo["stored_name"], photo["thumb_name"]):
@@ -145,15 +145,6 @@ def expire_photos(db: Database, folder: str, *, days: int, today: date,
              result.visits, "to expire" if dry_run else "expired", result.removed_files,
              result.removed_bytes)
     return result
-
-
-def referenced_names(db: Database) -> set[str]:
-    """The file names that photo rows still need (an expired photo needs none)."""
-    names = set()
-    for stored, thumb in db.execute(
-            "SELECT stored_name, thumb_name FROM photos WHERE expired_at IS NULL"):
-        names.update((stored, thumb))
-    return names
 
 
 def list_photo_files(folder: str) -> list[PhotoFile]:
@@ -177,24 +168,14 @@ def list_photo_files(folder: str) -> list[PhotoFile]:
     return found
 
 
-def _live_photos(db: Database) -> list[dict]:
-    return list(db.query(
-        """SELECT p.id, p.uuid, p.visit_id, p.stored_name, p.thumb_name, p.expired_at,
-                  v.uuid AS visit_uuid, v.visit_date
-           FROM photos p JOIN visits v ON v.id = p.visit_id
-           WHERE p.expired_at IS NULL ORDER BY p.visit_id, p.id"""))
-
-
 def _mark_expired(db: Database, result: Expiry) -> None:
     stamp = now()
-    db.conn.executemany(
-        "UPDATE photos SET expired_at = ?, expired_after_days = ? WHERE id = ?",
-        [(stamp, result.days, p["id"]) for p in result.photos])
+    visits.mark_photos_expired(db, [p["id"] for p in result.photos], result.days, stamp)
     by_visit: dict[int, list[str]] = {}
     for photo in result.photos:
         by_visit.setdefault(photo["visit_id"], []).append(photo["uuid"])
     for visit_id, uuids in by_visit.items():
-        audit(db, visit_id, None, "photos_expired",
+        audit.record(db, visit_id, None, "photos_expired",
               after={"photos": uuids, "retention_days": result.days,
                      "visits_before": result.cutoff.isoformat()},
               comment=f"{len(uuids)} photo(s) removed after {result.days} days (retention)",

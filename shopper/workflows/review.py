@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shopper.domain.answers import MAX_NOTE, AnswerError, parse_answer
+from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
-from shopper.store.visits import audit, change_status, record_answers, score_and_store
+from shopper.store.visits import change_status, record_answers, score_and_store
 
 IN_REVIEW = ("submitted", "on_hold")
 FAR_FROM_BRANCH_M = 500
@@ -32,10 +33,7 @@ class Norms:
 
 
 def norms(db: Database) -> Norms:
-    minutes = [r[0] for r in db.execute(
-        """SELECT (julianday(ended_at) - julianday(started_at)) * 1440 FROM visits
-           WHERE ended_at IS NOT NULL AND status IN ('submitted', 'on_hold', 'approved',
-                                                     'published')""")]
+    minutes = reports.sent_visit_minutes(db)
     return Norms(statistics.median(minutes) if minutes else None)
 
 
@@ -71,18 +69,7 @@ def _minutes(visit: dict) -> float | None:
 
 def queue(db: Database, visit_id: int | None = None) -> list[dict]:
     """Visits waiting for review, oldest first, each with its flags (or just one of them)."""
-    rows = list(db.query(
-        """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
-                  (SELECT COUNT(*) FROM photos p JOIN questions q ON q.id = p.question_id
-                     WHERE p.visit_id = v.id AND q.kind = 'photo'
-                       AND json_extract(q.settings, '$.receipt') = 1) AS receipt_photos,
-                  (SELECT COALESCE(SUM(LENGTH(note)), 0) FROM answers WHERE visit_id = v.id)
-                  + (SELECT COALESCE(SUM(LENGTH(note) + LENGTH(moment_reason)), 0)
-                       FROM visit_touchpoints WHERE visit_id = v.id) AS note_chars
-           FROM visits v JOIN branches b ON b.id = v.branch_id
-           JOIN users u ON u.id = v.shopper_id
-           WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
-           ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))
+    rows = reports.waiting_for_review(db, visit_id)
     norm = norms(db)
     for row in rows:
         row["flags"] = flags(row, norm)
@@ -96,8 +83,7 @@ def _in_review(visit: dict) -> None:
 def _still_in_review(db: Database, visit: dict) -> None:
     """The same check inside the write transaction, on the visit as it is now: another
     reviewer may have published or returned it since this request read it."""
-    row = db.execute("SELECT status FROM visits WHERE id = ?", [visit["id"]]).fetchone()
-    _require_review(row[0] if row else None)
+    _require_review(visits.status_of(db, visit["id"]))
 
 
 def _require_review(status: str | None) -> None:
@@ -156,13 +142,12 @@ def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bo
         answer = parse_answer(question, raw, na)
     except AnswerError as err:
         raise ReviewError(str(err)) from None
-    before = next(db.query("SELECT value, na FROM answers WHERE visit_id = ? AND "
-                           "question_id = ?", [visit["id"], question_id]), None)
+    before = visits.answer_row(db, visit["id"], question_id)
     with db.atomic():
         _still_in_review(db, visit)
         record_answers(db, visit["id"], {question_id: (answer, None)})
         score_and_store(db, visit["id"])
-        audit(db, visit["id"], actor_id, "answer_corrected",
+        audit.record(db, visit["id"], actor_id, "answer_corrected",
               before={"question_id": question_id,
                       "value": None if not before or before["value"] is None
                       else json.loads(before["value"]),
@@ -171,11 +156,3 @@ def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bo
                      "value": None if answer is None else answer.value,
                      "na": bool(answer and answer.na)},
               comment=reason)
-
-
-def history(db: Database, visit_id: int) -> list[dict]:
-    """The visit's audit log, newest first, with who did each step."""
-    return list(db.query(
-        """SELECT a.*, u.name AS actor_name FROM audit_log a
-           LEFT JOIN users u ON u.id = a.actor_id
-           WHERE a.visit_id = ? ORDER BY a.id DESC""", [visit_id]))

@@ -2,8 +2,7 @@
 moment by moment, with the proof; and what the branch will change. Reads the database and
 the scoring engine; knows nothing of Flask.
 
-Who may see a scorecard is decided by `scorecard_visit`: head office every visit; a
-manager only their own branches' published visits; nobody else.
+Who may see a scorecard is decided by `permissions.scorecard_visit`.
 """
 
 from __future__ import annotations
@@ -12,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shopper.domain.scoring import NOT_MET, score_visit
+from shopper.store import accounts, actions, audit, reports, visits
 from shopper.store.checklists import load_version
-from shopper.store.connection import Database, now
-from shopper.store.visits import answers_of, audit
+from shopper.store.connection import Database
+from shopper.store.visits import answers_of
 
 MAX_ACTION = 1000
 MAX_OWNER = 120
@@ -87,43 +87,15 @@ class Scorecard:
     previous_visit: dict | None
 
 
-def scorecard_visit(db: Database, user, visit_uuid: str) -> dict | None:
-    """The visit with its branch and checklist version, if this user may read its scorecard."""
-    visit = visit_row(db, visit_uuid)
-    if visit is None or visit["status"] in ("draft", "incomplete"):
-        return None
-    if user.role == "office":
-        return visit
-    if user.role != "manager" or visit["status"] != "published":
-        return None
-    linked = db.execute("SELECT 1 FROM manager_branches WHERE user_id = ? AND branch_id = ?",
-                        [user.id, visit["branch_id"]]).fetchone()
-    return visit if linked else None
-
-
-def visit_row(db: Database, visit_uuid: str) -> dict | None:
-    """The visit with its branch and checklist version, whoever asks."""
-    return next(db.query(
-        """SELECT v.*, b.name AS branch_name, b.code AS branch_code, b.region, b.address,
-                  cv.name AS checklist_name, cv.version AS checklist_version
-           FROM visits v JOIN branches b ON b.id = v.branch_id
-           JOIN checklist_versions cv ON cv.id = v.version_id
-           WHERE v.uuid = ?""", [visit_uuid]), None)
-
-
 def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
     version = load_version(db, visit["version_id"])
     result = score_visit(version.checklist, answers_of(db, visit["id"], version))
-    notes = dict(db.execute("SELECT question_id, note FROM answers WHERE visit_id = ?",
-                            [visit["id"]]).fetchall())
-    moments = {r["touchpoint_id"]: r for r in db.query(
-        "SELECT * FROM visit_touchpoints WHERE visit_id = ?", [visit["id"]])}
-    photos = list(db.query("SELECT uuid, caption, question_id, touchpoint_id, width, height, "
-                           "expired_at, expired_after_days "
-                           "FROM photos WHERE visit_id = ? ORDER BY id", [visit["id"]]))
-    previous = previous_visit(db, visit)
-    previous_scores = _touchpoint_scores(db, previous["id"]) if previous else {}
-    network = network_touchpoint_averages(db, visit["visit_date"])
+    notes = reports.answer_notes(db, visit["id"])
+    moments = reports.touchpoint_rows(db, visit["id"])
+    photos = reports.scorecard_photos(db, visit["id"])
+    previous = reports.previous_visit(db, visit)
+    previous_scores = reports.touchpoint_scores(db, previous["id"]) if previous else {}
+    network = reports.network_touchpoint_averages(db, visit["visit_date"])
     rows = []
     for tp_def, tp in zip(version.checklist.touchpoints, result.touchpoints, strict=True):
         tp_id = version.touchpoint_ids[tp.key]
@@ -147,55 +119,16 @@ def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
         visit=visit, touchpoints=rows, gaps=gaps,
         critical=[g for g in gaps if g["gap"].critical],
         worst=min(scored, key=lambda t: t.score) if scored else None,
-        actions=actions_of(db, visit["id"]),
-        shopper=_shopper(db, visit) if with_shopper else None,
+        actions=actions.of_visit(db, visit["id"]),
+        shopper=accounts.name_and_email(db, visit["shopper_id"]) if with_shopper else None,
         previous_visit=previous,
     )
-
-
-def _shopper(db, visit) -> dict:
-    return next(db.query("SELECT name, email FROM users WHERE id = ?", [visit["shopper_id"]]))
-
-
-def previous_visit(db: Database, visit: dict) -> dict | None:
-    """The branch's published visit before this one."""
-    return next(db.query(
-        """SELECT id, uuid, visit_date, score FROM visits
-           WHERE branch_id = ? AND status = 'published' AND id != ?
-             AND (visit_date < ? OR (visit_date = ? AND id < ?))
-           ORDER BY visit_date DESC, id DESC LIMIT 1""",
-        [visit["branch_id"], visit["id"], visit["visit_date"], visit["visit_date"], visit["id"]]),
-        None)
-
-
-def _touchpoint_scores(db, visit_id) -> dict:
-    return dict(db.execute("SELECT touchpoint_key, score FROM visit_touchpoints "
-                           "WHERE visit_id = ?", [visit_id]).fetchall())
-
-
-def network_touchpoint_averages(db: Database, around: str, days: int = 90) -> dict:
-    """Average touchpoint scores over every branch's published visits in the `days` before
-    (and including) the date `around`."""
-    end = date.fromisoformat(around)
-    start = end - timedelta(days=days)
-    return {r[0]: round(r[1], 1) for r in db.execute(
-        """SELECT touchpoint_key, AVG(score) FROM visit_touchpoints
-           WHERE published = 1 AND visit_date BETWEEN ? AND ? AND score IS NOT NULL
-           GROUP BY touchpoint_key""", [start.isoformat(), end.isoformat()])}
-
-
-def actions_of(db: Database, visit_id: int) -> dict:
-    return {r["question_id"]: r for r in db.query(
-        "SELECT * FROM branch_actions WHERE visit_id = ?", [visit_id])}
 
 
 def acknowledge(db: Database, visit: dict, user_id: int) -> None:
     if visit["acknowledged_at"]:
         return
-    with db.atomic():
-        db.execute("UPDATE visits SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
-                   [now(), user_id, visit["id"]])
-        audit(db, visit["id"], user_id, "acknowledged")
+    visits.acknowledge(db, visit["id"], user_id)
 
 
 def failed_question_ids(db: Database, visit: dict) -> set[int]:
@@ -237,18 +170,9 @@ def parse_action(form, today: date) -> dict:
 def record_action(db: Database, visit: dict, question_id: int, action: dict,
                   user_id: int) -> None:
     """One action per failed standard of a visit; recording it again updates it."""
-    stamp = now()
     with db.atomic():
-        db.execute(
-            """INSERT INTO branch_actions (visit_id, branch_id, question_id, description, owner,
-                   due_date, created_by, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (visit_id, question_id) DO UPDATE SET
-                   description = excluded.description, owner = excluded.owner,
-                   due_date = excluded.due_date, updated_at = excluded.updated_at""",
-            [visit["id"], visit["branch_id"], question_id, action["description"],
-             action["owner"], action["due_date"], user_id, stamp, stamp])
-        audit(db, visit["id"], user_id, "action_recorded", after=action)
+        actions.record(db, visit, question_id, action, user_id)
+        audit.record(db, visit["id"], user_id, "action_recorded", after=action)
 
 
 def complete_action(db: Database, action_id: int, note: str, user_id: int) -> None:
@@ -257,19 +181,6 @@ def complete_action(db: Database, action_id: int, note: str, user_id: int) -> No
         raise ActionError({"done_note": f"Keep it under {MAX_ACTION:,} characters."})
     if not note:
         raise ActionError({"done_note": "Say what was done."})
-    stamp = now()
     with db.atomic():
-        row = db.execute("SELECT visit_id FROM branch_actions WHERE id = ?",
-                         [action_id]).fetchone()
-        db.execute("UPDATE branch_actions SET status = 'done', done_at = ?, done_note = ?, "
-                   "updated_at = ? WHERE id = ?", [stamp, note, stamp, action_id])
-        audit(db, row[0], user_id, "action_done", comment=note)
-
-
-def action_for_user(db: Database, user, action_id: int) -> dict | None:
-    """An action of one of the manager's branches (404 for anything else)."""
-    return next(db.query(
-        """SELECT a.*, v.uuid AS visit_uuid FROM branch_actions a
-           JOIN visits v ON v.id = a.visit_id
-           JOIN manager_branches m ON m.branch_id = a.branch_id AND m.user_id = ?
-           WHERE a.id = ? AND v.status = 'published'""", [user.id, action_id]), None)
+        visit_id = actions.complete(db, action_id, note)
+        audit.record(db, visit_id, user_id, "action_done", comment=note)

@@ -29,7 +29,8 @@ from shopper.domain.answers import (
     parse_answer,
 )
 from shopper.domain.photos import PhotoError, process_photo
-from shopper.store.checklists import StoredVersion, load_version
+from shopper.store import assignments, audit, reports, visits
+from shopper.store.checklists import StoredVersion, checklist_of_version, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
     EDITABLE,
@@ -37,7 +38,6 @@ from shopper.store.visits import (
     VisitError,
     add_photo,
     answers_of,
-    audit,
     change_status,
     record_answers,
     record_moment,
@@ -129,9 +129,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
 
 
 def _assignment(db, shopper_id, assignment_id) -> dict:
-    row = next(db.query("SELECT * FROM assignments WHERE id = ? AND shopper_id = ?",
-                        [_id(assignment_id), shopper_id]),
-               None)
+    row = assignments.assignment_of_shopper(db, _id(assignment_id), shopper_id)
     if row is None:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"assignment_id": "No such assignment of yours."})
@@ -139,9 +137,8 @@ def _assignment(db, shopper_id, assignment_id) -> dict:
 
 
 def _version(db, assignment, version_id) -> StoredVersion:
-    row = db.execute("SELECT checklist_id FROM checklist_versions WHERE id = ?",
-                     [_id(version_id)]).fetchone()
-    if row is None or row[0] != assignment["checklist_id"]:
+    checklist_id = checklist_of_version(db, _id(version_id))
+    if checklist_id is None or checklist_id != assignment["checklist_id"]:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"version_id": "Not a version of this assignment's checklist."})
     return load_version(db, version_id)
@@ -272,7 +269,7 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
     visit_uuid = parse_uuid(visit_uuid)
     parsed = parse_payload(db, shopper_id, payload)
     with db.atomic():
-        visit = _visit(db, visit_uuid)
+        visit = visits.visit_by_uuid(db, visit_uuid)
         if visit is None:
             try:
                 start_visit(db, uuid=visit_uuid, assignment_id=parsed.assignment_id,
@@ -280,7 +277,7 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
                             position=parsed.position, version_id=parsed.version_id)
             except VisitError as err:
                 raise SyncError(409, "conflict", str(err)) from None
-            visit = _visit(db, visit_uuid)
+            visit = visits.visit_by_uuid(db, visit_uuid)
         if visit["shopper_id"] != shopper_id:
             raise SyncError(404, "not_found", "No such visit.")
         if visit["status"] not in EDITABLE + ("incomplete",):
@@ -301,24 +298,21 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
 
 def _replace(db, folder, visit, parsed: VisitPayload) -> None:
     """Make the stored draft equal to the payload: answers, moments and photo list."""
-    existing = {r[0] for r in db.execute("SELECT question_id FROM answers WHERE visit_id = ?",
-                                         [visit["id"]])}
+    existing = visits.answered_question_ids(db, visit["id"])
     cleared = {qid: (None, "") for qid in existing - parsed.answers.keys()}
     record_answers(db, visit["id"], {**cleared, **parsed.answers})
-    db.execute("UPDATE visit_touchpoints SET moment = NULL, moment_reason = '', note = '' "
-               "WHERE visit_id = ?", [visit["id"]])
+    visits.clear_moments(db, visit["id"])
     for tp_id, (moment, reason, note) in parsed.moments.items():
         record_moment(db, visit["id"], tp_id, moment, reason, note)
-    for photo in db.query("SELECT * FROM photos WHERE visit_id = ?", [visit["id"]]):
+    for photo in reports.visit_photos(db, visit["id"]):
         wanted = parsed.photos.get(photo["uuid"])
         if wanted is None or wanted["sha256"] != photo["sha256"]:
             remove_photo(db, folder, photo)
         else:
-            db.execute("UPDATE photos SET caption = ?, question_id = ?, touchpoint_id = ? "
-                       "WHERE id = ?", [wanted["caption"], wanted["question_id"],
-                                        wanted["touchpoint_id"], photo["id"]])
-    db.execute("UPDATE visits SET expected_photos = ?, content_hash = ? WHERE id = ?",
-               [json.dumps(parsed.photos, sort_keys=True), parsed.digest, visit["id"]])
+            visits.place_photo(db, photo["id"], caption=wanted["caption"],
+                               question_id=wanted["question_id"],
+                               touchpoint_id=wanted["touchpoint_id"])
+    visits.expect_photos(db, visit["id"], parsed.photos, parsed.digest)
 
 
 def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int) -> None:
@@ -333,7 +327,7 @@ def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int) -> Non
         raise SyncError(422, "invalid", "Please answer head office's comment.",
                         {"reply": "Required when a visit was returned."})
     if visit["status"] == "returned":
-        audit(db, visit["id"], shopper_id, "shopper_replied", comment=parsed.reply)
+        audit.record(db, visit["id"], shopper_id, "shopper_replied", comment=parsed.reply)
     if visit["status"] != "incomplete":
         change_status(db, visit["id"], "incomplete", actor_id=shopper_id)
     _finish_if_complete(db, visit["id"], shopper_id)
@@ -351,7 +345,7 @@ def _planned_photo_counts(version: StoredVersion, photos: dict) -> dict:
 
 def _finish_if_complete(db, visit_id: int, actor_id: int) -> None:
     """An incomplete visit whose photos have all arrived is scored and enters review."""
-    visit = next(db.query("SELECT * FROM visits WHERE id = ?", [visit_id]))
+    visit = visits.visit_by_id(db, visit_id)
     if visit["status"] != "incomplete" or _missing_photos(db, visit):
         return
     score_and_store(db, visit_id)
@@ -360,8 +354,7 @@ def _finish_if_complete(db, visit_id: int, actor_id: int) -> None:
 
 def _missing_photos(db, visit: dict) -> list[str]:
     expected = json.loads(visit["expected_photos"] or "{}")
-    held = {r[0]: r[1] for r in db.execute("SELECT uuid, sha256 FROM photos WHERE visit_id = ?",
-                                           [visit["id"]])}
+    held = {p["uuid"]: p["sha256"] for p in visits.photo_hashes(db, visit["id"])}
     return sorted(u for u, p in expected.items() if held.get(u) != p["sha256"])
 
 
@@ -373,7 +366,7 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
     if not SHA256_FORM.fullmatch(sha256):
         raise SyncError(422, "invalid_sha256", "The X-Content-SHA256 header must be the "
                                                "photo's sha256 in lowercase hex.")
-    visit = _visit(db, visit_uuid)
+    visit = visits.visit_by_uuid(db, visit_uuid)
     if visit is None or visit["shopper_id"] != shopper_id:
         raise SyncError(404, "not_found", "No such visit: send the visit before its photos.")
     actual = hashlib.sha256(data).hexdigest()
@@ -381,9 +374,9 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
         raise SyncError(422, "sha256_mismatch", "The photo arrived damaged (its sha256 "
                                                 "differs): send it again.")
     expected = json.loads(visit["expected_photos"] or "{}").get(photo_uuid)
-    held = db.execute("SELECT sha256 FROM photos WHERE uuid = ?", [photo_uuid]).fetchone()
+    held = visits.photo_by_uuid(db, photo_uuid)
     if held is not None:
-        if held[0] != actual:
+        if held["sha256"] != actual:
             raise SyncError(409, "photo_conflict", "A different photo was already sent under "
                                                    "this id.")
         return visit_state(db, visit_uuid)
@@ -407,26 +400,20 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
     return visit_state(db, visit_uuid)
 
 
-def _visit(db, visit_uuid: str) -> dict | None:
-    return next(db.query("SELECT * FROM visits WHERE uuid = ?", [visit_uuid]), None)
-
-
 def visit_state(db: Database, visit_uuid: str) -> dict:
     """What the server holds for a visit: the phone reconciles against this."""
-    visit = _visit(db, visit_uuid)
-    photos = [{"uuid": r["uuid"], "sha256": r["sha256"]} for r in db.query(
-        "SELECT uuid, sha256 FROM photos WHERE visit_id = ? ORDER BY id", [visit["id"]])]
+    visit = visits.visit_by_uuid(db, visit_uuid)
     return {
         "uuid": visit["uuid"], "status": visit["status"],
-        "answers": db.execute("SELECT COUNT(*) FROM answers WHERE visit_id = ? AND "
-                              "(value IS NOT NULL OR na = 1)", [visit["id"]]).fetchone()[0],
-        "photos": photos, "missing_photos": _missing_photos(db, visit),
+        "answers": visits.answer_count(db, visit["id"]),
+        "photos": visits.photo_hashes(db, visit["id"]),
+        "missing_photos": _missing_photos(db, visit),
         "content_sha256": visit["content_hash"],
     }
 
 
 def shopper_visit_state(db: Database, shopper_id: int, visit_uuid: str) -> dict:
-    visit = _visit(db, parse_uuid(visit_uuid))
+    visit = visits.visit_by_uuid(db, parse_uuid(visit_uuid))
     if visit is None or visit["shopper_id"] != shopper_id:
         raise SyncError(404, "not_found", "No such visit.")
     return {**visit_state(db, visit["uuid"]), "payload": visit_payload(db, visit)}
@@ -438,17 +425,13 @@ def visit_payload(db: Database, visit: dict) -> dict:
     answers = [{"question_id": r["question_id"],
                 "value": None if r["value"] is None else json.loads(r["value"]),
                 "na": bool(r["na"]), "note": r["note"]}
-               for r in db.query("SELECT * FROM answers WHERE visit_id = ? AND "
-                                 "(value IS NOT NULL OR na = 1 OR note != '') ORDER BY question_id",
-                                 [visit["id"]])]
+               for r in visits.answers_with_content(db, visit["id"])]
     moments = [{"touchpoint_id": r["touchpoint_id"], "moment": r["moment"],
                 "reason": r["moment_reason"], "note": r["note"]}
-               for r in db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ?",
-                                 [visit["id"]])]
+               for r in reports.touchpoint_rows(db, visit["id"]).values()]
     photos = [{"uuid": r["uuid"], "sha256": r["sha256"], "question_id": r["question_id"],
                "touchpoint_id": r["touchpoint_id"], "caption": r["caption"]}
-              for r in db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id",
-                                [visit["id"]])]
+              for r in reports.visit_photos(db, visit["id"])]
     position = {"status": visit["position_status"]}
     if visit["position_status"] == "given":
         position.update(latitude=visit["latitude"], longitude=visit["longitude"],

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from shopper.domain.vocabulary import ROLES
-from shopper.store import reports
+from shopper.store import permissions, reports
 from shopper.store.checklists import load_version
 from shopper.web.access import PUBLIC, allow
 from shopper.web.api import bp
@@ -53,7 +53,7 @@ def assignments():
 def checklist_version(version_id: int):
     """A checklist version as the phone renders it offline, with the ids answers use."""
     db = get_db()
-    if not reports.version_visible_to(db, current_user, version_id):
+    if not permissions.version_visible_to(db, current_user, version_id):
         abort(404)
     version = load_version(db, version_id)
     return jsonify(version=version_json(version))

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from shopper.store import exports, reports
+from shopper.store import exports, permissions, reports
 from shopper.web import charts
 from shopper.web.access import allow
 from shopper.web.branch import bp
@@ -20,7 +20,7 @@ TREND_MONTHS = 12
 
 
 def _branch(branch_id: int) -> dict:
-    found = reports.branch_for_user(get_db(), current_user, branch_id)
+    found = permissions.branch_for_user(get_db(), current_user, branch_id)
     if found is None:
         abort(404)
     return found
@@ -38,7 +38,7 @@ def home():
     """A manager of one branch lands on that branch; of several, on a card for each."""
     db = get_db()
     today = date.today()
-    branches = reports.visible_branches(db, current_user)
+    branches = permissions.visible_branches(db, current_user)
     if len(branches) == 1:
         return _branch_page(branches[0])
     for b in branches:
@@ -116,7 +116,7 @@ def record_action(visit_uuid: str, question_id: int):
 @allow("manager")
 def action_done(action_id: int):
     db = get_db()
-    action = scorecards.action_for_user(db, current_user, action_id)
+    action = permissions.action_for_user(db, current_user, action_id)
     if action is None:
         abort(404)
     try:

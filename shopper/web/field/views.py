@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from shopper.domain.answers import MAX_CAPTION, AnswerError, check_length, parse_touchpoint_form
 from shopper.domain.photos import PhotoError, process_photo
-from shopper.store import reports, visits
+from shopper.store import permissions, reports, visits
 from shopper.store.checklists import load_version
 from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
@@ -33,7 +33,7 @@ from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
 
 
 def own_visit(visit_uuid: str) -> dict:
-    visit = reports.visit_for_shopper(get_db(), current_user, visit_uuid)
+    visit = permissions.visit_for_shopper(get_db(), current_user, visit_uuid)
     if visit is None:
         abort(404)
     return visit
@@ -68,7 +68,7 @@ def start(assignment_id: int):
     """Start the assignment's visit; starting again (a double tap, a second tab) opens the
     one visit the assignment has."""
     db = get_db()
-    if reports.assignment_for_shopper(db, current_user, assignment_id) is None:
+    if permissions.assignment_for_shopper(db, current_user, assignment_id) is None:
         abort(404)
     try:
         visit_uuid = str(uuidlib.UUID(request.form.get("uuid") or str(uuidlib.uuid4())))
@@ -228,7 +228,7 @@ def _next_url(visit_uuid: str, position: int, count: int) -> str:
 
 def _shell_version(version_id: int):
     db = get_db()
-    if not reports.version_visible_to(db, current_user, version_id):
+    if not permissions.version_visible_to(db, current_user, version_id):
         abort(404)
     return load_version(db, version_id)
 

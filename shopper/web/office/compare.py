@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from shopper.store import comparisons, exports, reports
+from shopper.store import comparisons, exports, permissions, reports
 from shopper.web import charts, page_cache
 from shopper.web.access import allow
 from shopper.web.db import get_db
@@ -100,7 +100,7 @@ def visits():
     branch_id = request.args.get("branch", "")
     branch = None
     if branch_id:
-        branch = reports.branch_for_user(db, current_user,
+        branch = permissions.branch_for_user(db, current_user,
                                          int(branch_id) if branch_id.isdecimal() else -1)
         if branch is None:
             abort(404)

@@ -9,6 +9,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from shopper.store import audit
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.office import bp
@@ -28,7 +29,7 @@ def _review_page(visit: dict, error: str | None = None, correcting: bool = False
     page = render_template(
         "office/review_visit.html", **scorecard_parts(visit, with_shopper=True),
         errors={}, posted={}, can_act=False, today=date.today(),
-        flags=waiting[0]["flags"] if waiting else [], history=review.history(db, visit["id"]),
+        flags=waiting[0]["flags"] if waiting else [], history=audit.history(db, visit["id"]),
         review_error=error, correct_error=correcting and error)
     return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
 
