@@ -13,13 +13,10 @@ from dataclasses import dataclass
 
 from shopper.domain.checklist_format import Checklist, Question
 from shopper.domain.scoring import Answer
+from shopper.domain.vocabulary import MAX_CAPTION, MAX_NOTE, MAX_REASON, MAX_TEXT_ANSWER
 
 NA = "na"
 KEEP = object()  # a field that was rejected: keep what was saved before
-MAX_NOTE = 2000
-MAX_REASON = 200
-MAX_CAPTION = 200
-MAX_TEXT_ANSWER = 2000
 MAX_DURATION = 24 * 60 * 60
 MAX_NUMBER = 1_000_000
 _QUESTION_FIELD = re.compile(r"(?:q|note)-(\d+)(?:-na)?")

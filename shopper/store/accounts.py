@@ -6,14 +6,10 @@ import re
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shopper.domain.vocabulary import ROLES
+from shopper.domain.vocabulary import MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD, ROLES
 from shopper.store.connection import Database, now
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 200
-MAX_EMAIL = 254  # the longest address SMTP carries
-MAX_NAME = 120
 
 
 class AccountError(ValueError):

@@ -7,9 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from shopper.domain.vocabulary import MAX_SCENARIO
 from shopper.store.connection import Database, now
-
-MAX_SCENARIO = 2000
 
 
 class AssignmentError(ValueError):

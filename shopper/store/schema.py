@@ -16,8 +16,6 @@ from sqlite_utils import Migrations
 
 migrations = Migrations("shopper")
 
-VISIT_STATUSES = (
-    "draft", "incomplete", "submitted", "on_hold", "returned", "approved", "published")
 
 
 @migrations()

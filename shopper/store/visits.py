@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from shopper.domain.answers import KEEP, missing_items
+from shopper.domain.answers import KEEP
 from shopper.domain.geo import distance_m
 from shopper.domain.photos import ProcessedPhoto
 from shopper.domain.scoring import Answer, VisitResult, score_visit
+from shopper.domain.vocabulary import TRANSITIONS
 from shopper.store import audit, photo_files
 from shopper.store.checklists import StoredVersion, latest_version_id, load_version
 from shopper.store.connection import Database, now
-
-EDITABLE = ("draft", "returned")
 
 
 class VisitError(ValueError):
@@ -190,6 +189,8 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
     at = at or now()
     with db.atomic():
         before = visit_by_id(db, visit_id)["status"]
+        if status not in TRANSITIONS[before]:
+            raise VisitError(f"the visit is {before} and cannot become {status}")
         extra = {"submitted": ", submitted_at = :at, ended_at = COALESCE(ended_at, :at)",
                  "published": ", published_at = :at"}.get(status, "")
         db.execute(f"UPDATE visits SET status = :status, updated_at = :at{extra} WHERE id = :id",
@@ -254,25 +255,6 @@ def photo_counts(db: Database, visit_id: int, version: StoredVersion) -> dict:
     return {by_id[qid]: n for qid, n in db.execute(
         "SELECT question_id, COUNT(*) FROM photos WHERE visit_id = ? AND question_id IS NOT NULL "
         "GROUP BY question_id", [visit_id]) if qid in by_id}
-
-
-def missing_for_submission(db: Database, visit: dict) -> list:
-    version = load_version(db, visit["version_id"])
-    return missing_items(version.checklist, answers_of(db, visit["id"], version),
-                         photo_counts(db, visit["id"], version))
-
-
-def submit_visit(db: Database, visit: dict, *, actor_id: int, reply: str = "") -> VisitResult:
-    """Score a complete visit and send it to head-office review. The caller has checked
-    that nothing required is missing."""
-    if visit["status"] not in EDITABLE:
-        raise VisitError("this visit has already been sent")
-    with db.atomic():
-        result = score_and_store(db, visit["id"])
-        if visit["status"] == "returned":
-            audit.record(db, visit["id"], actor_id, "shopper_replied", comment=reply)
-        change_status(db, visit["id"], "submitted", actor_id=actor_id)
-    return result
 
 
 def visit_by_id(db: Database, visit_id: int) -> dict:

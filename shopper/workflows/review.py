@@ -10,13 +10,13 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from shopper.domain.answers import MAX_NOTE, AnswerError, parse_answer
+from shopper.domain.answers import AnswerError, parse_answer
+from shopper.domain.vocabulary import IN_REVIEW, MAX_NOTE
 from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import change_status, record_answers, score_and_store
 
-IN_REVIEW = ("submitted", "on_hold")
 FAR_FROM_BRANCH_M = 500
 SHORT_NOTES_CHARS = 40
 

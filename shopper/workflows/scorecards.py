@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shopper.domain.scoring import NOT_MET, score_visit
+from shopper.domain.vocabulary import MAX_ACTION, MAX_OWNER
 from shopper.store import accounts, actions, audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import answers_of
-
-MAX_ACTION = 1000
-MAX_OWNER = 120
 
 
 class ActionError(ValueError):

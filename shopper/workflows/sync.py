@@ -20,31 +20,22 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shopper.domain.answers import (
-    MAX_CAPTION,
-    MAX_NOTE,
-    MAX_REASON,
-    AnswerError,
-    missing_items,
-    parse_answer,
-)
+from shopper.domain.answers import AnswerError, parse_answer
 from shopper.domain.photos import PhotoError, process_photo
-from shopper.store import assignments, audit, reports, visits
+from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE, MAX_REASON
+from shopper.store import assignments, reports, visits
 from shopper.store.checklists import StoredVersion, checklist_of_version, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
-    EDITABLE,
     Position,
     VisitError,
     add_photo,
-    answers_of,
-    change_status,
     record_answers,
     record_moment,
     remove_photo,
-    score_and_store,
     start_visit,
 )
+from shopper.workflows import submission
 
 
 class SyncError(Exception):
@@ -316,46 +307,16 @@ def _replace(db, folder, visit, parsed: VisitPayload) -> None:
 
 
 def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int) -> None:
-    version = load_version(db, visit["version_id"])
-    answers = answers_of(db, visit["id"], version)
-    missing = missing_items(version.checklist, answers,
-                            _planned_photo_counts(version, parsed.photos))
-    if missing:
-        raise SyncError(422, "incomplete_answers", "Required answers or photos are missing.",
-                        {f"{m.touchpoint}.{m.question}": "required" for m in missing})
-    if visit["status"] == "returned" and not parsed.reply:
+    try:
+        submission.submit(db, visit, actor_id=shopper_id, reply=parsed.reply,
+                          photos_listed=parsed.photos)
+    except submission.NotReady as err:
+        if err.missing:
+            raise SyncError(422, "incomplete_answers", "Required answers or photos are missing.",
+                            {f"{m.touchpoint}.{m.question}": "required"
+                             for m in err.missing}) from None
         raise SyncError(422, "invalid", "Please answer head office's comment.",
-                        {"reply": "Required when a visit was returned."})
-    if visit["status"] == "returned":
-        audit.record(db, visit["id"], shopper_id, "shopper_replied", comment=parsed.reply)
-    if visit["status"] != "incomplete":
-        change_status(db, visit["id"], "incomplete", actor_id=shopper_id)
-    _finish_if_complete(db, visit["id"], shopper_id)
-
-
-def _planned_photo_counts(version: StoredVersion, photos: dict) -> dict:
-    by_id = {qid: key for key, qid in version.question_ids.items()}
-    counts: dict = {}
-    for photo in photos.values():
-        if photo["question_id"] in by_id:
-            key = by_id[photo["question_id"]]
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-def _finish_if_complete(db, visit_id: int, actor_id: int) -> None:
-    """An incomplete visit whose photos have all arrived is scored and enters review."""
-    visit = visits.visit_by_id(db, visit_id)
-    if visit["status"] != "incomplete" or _missing_photos(db, visit):
-        return
-    score_and_store(db, visit_id)
-    change_status(db, visit_id, "submitted", actor_id=actor_id)
-
-
-def _missing_photos(db, visit: dict) -> list[str]:
-    expected = json.loads(visit["expected_photos"] or "{}")
-    held = {p["uuid"]: p["sha256"] for p in visits.photo_hashes(db, visit["id"])}
-    return sorted(u for u, p in expected.items() if held.get(u) != p["sha256"])
+                        {"reply": "Required when a visit was returned."}) from None
 
 
 def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo_uuid: str,
@@ -396,7 +357,7 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
                       touchpoint_id=expected["touchpoint_id"], caption=expected["caption"])
         except VisitError as err:
             raise SyncError(409, "photo_conflict", str(err)) from None
-        _finish_if_complete(db, visit["id"], shopper_id)
+        submission.finish_if_complete(db, visit["id"], shopper_id)
     return visit_state(db, visit_uuid)
 
 
@@ -407,7 +368,7 @@ def visit_state(db: Database, visit_uuid: str) -> dict:
         "uuid": visit["uuid"], "status": visit["status"],
         "answers": visits.answer_count(db, visit["id"]),
         "photos": visits.photo_hashes(db, visit["id"]),
-        "missing_photos": _missing_photos(db, visit),
+        "missing_photos": submission.photos_on_their_way(db, visit),
         "content_sha256": visit["content_hash"],
     }
 

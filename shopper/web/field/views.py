@@ -22,14 +22,16 @@ from flask import (
 )
 from flask_login import current_user
 
-from shopper.domain.answers import MAX_CAPTION, AnswerError, check_length, parse_touchpoint_form
+from shopper.domain.answers import AnswerError, check_length, parse_touchpoint_form
 from shopper.domain.photos import PhotoError, process_photo
+from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE
 from shopper.store import permissions, reports, visits
 from shopper.store.checklists import load_version
 from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
 from shopper.web.field import bp
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
+from shopper.workflows import submission
 
 
 def own_visit(visit_uuid: str) -> dict:
@@ -41,7 +43,7 @@ def own_visit(visit_uuid: str) -> dict:
 
 def editable(visit: dict) -> None:
     """Refuse a change to a visit that has been sent (409), with a clear message."""
-    if visit["status"] not in visits.EDITABLE:
+    if visit["status"] not in EDITABLE:
         message = "This visit has been sent for review and can no longer be changed."
         if wants_json():
             response = jsonify(error={"code": "visit_locked", "message": message})
@@ -112,7 +114,7 @@ def accuracy_m(value) -> float | None:
 def resume(visit_uuid: str):
     """Back into a visit where the shopper left it (or its summary once sent)."""
     visit = own_visit(visit_uuid)
-    if visit["status"] not in visits.EDITABLE:
+    if visit["status"] not in EDITABLE:
         return redirect(url_for("field.review", visit_uuid=visit_uuid))
     return redirect(url_for("field.touchpoint", visit_uuid=visit_uuid,
                             position=visit["resume_position"]))
@@ -129,7 +131,7 @@ def touchpoint(visit_uuid: str, position: int):
         abort(404)
     tp = touchpoints[position - 1]
     tp_id = version.touchpoint_ids[tp.key]
-    if visit["status"] in visits.EDITABLE and visit["resume_position"] != position:
+    if visit["status"] in EDITABLE and visit["resume_position"] != position:
         visits.remember_position(db, visit["id"], position)
     questions = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
     errors, posted = {}, None
@@ -156,7 +158,7 @@ def touchpoint(visit_uuid: str, position: int):
         stray_errors=[m for f, m in errors.items() if f not in _fields_on_screen(questions)],
         values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
         photos=reports.visit_photos(db, visit["id"]),
-        locked=visit["status"] not in visits.EDITABLE,
+        locked=visit["status"] not in EDITABLE,
     ), (422 if errors else 200)
 
 
@@ -327,11 +329,11 @@ def review(visit_uuid: str):
     version = load_version(db, visit["version_id"])
     return render_template(
         "field/review.html", visit=visit, version=version,
-        missing=visits.missing_for_submission(db, visit),
+        missing=submission.missing(db, visit),
         answered=visits.answered_by_touchpoint(db, visit["id"], version),
         photo_count=len(reports.visit_photos(db, visit["id"])),
         returned_comment=reports.returned_comment(db, visit["id"]),
-        locked=visit["status"] not in visits.EDITABLE,
+        locked=visit["status"] not in EDITABLE,
     )
 
 
@@ -341,18 +343,16 @@ def submit(visit_uuid: str):
     db = get_db()
     visit = own_visit(visit_uuid)
     editable(visit)
-    if visits.missing_for_submission(db, visit):
-        flash("Some required answers or photos are missing: see the list below.", "error")
-        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
-    reply = request.form.get("reply", "").strip()
-    if visit["status"] == "returned" and not reply:
-        flash("Please answer head office's comment before sending the visit again.", "error")
-        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
     try:
-        reply = check_length(reply, 2000, "reply")
+        reply = check_length(request.form.get("reply", ""), MAX_NOTE, "reply")
+        submission.submit(db, visit, actor_id=current_user.id, reply=reply)
+    except submission.NotReady as err:
+        flash("Some required answers or photos are missing: see the list below."
+              if err.missing else
+              "Please answer head office's comment before sending the visit again.", "error")
+        return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
     except AnswerError as err:
         flash(str(err), "error")
         return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
-    visits.submit_visit(db, visit, actor_id=current_user.id, reply=reply)
     flash(f"Visit to {visit['branch_name']} sent for review. Thank you!", "info")
     return redirect(url_for("field.home"), 303)
