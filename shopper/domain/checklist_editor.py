@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 
-from shopper.domain.checklist_format import COMPARISONS, KINDS, ChecklistError
+from shopper.domain.checklist_format import (
+    COMPARISONS,
+    FLAGS,
+    KIND_FIELDS,
+    KINDS,
+    QUESTION_FIELDS,
+    ChecklistError,
+)
 
-COMMON = ("key", "kind", "text", "standard", "guidance", "points", "category")
-FLAGS = ("critical", "na_allowed", "required")
-EXTRA = {
-    "yes_no": ("expected",), "scale": ("pass_min", "low_label", "high_label"),
-    "choice": ("options", "pass_points"), "number": ("target", "compare", "unit"),
-    "duration": ("target", "compare"), "text": (), "photo": ("receipt",),
-}
+COMMON = tuple(name for name in QUESTION_FIELDS if name not in FLAGS)
 NUMBERS = {"points", "weight", "pass_min", "pass_points", "target"}
 
 
@@ -54,7 +55,7 @@ def form_to_data(form) -> dict:
         for j in _indexes(form, rf"tp-{i}-q-(\d+)-kind"):
             prefix = f"tp-{i}-q-{j}-"
             kind = form.get(prefix + "kind", "")
-            extra = EXTRA.get(kind, ())
+            extra = KIND_FIELDS.get(kind, ())
             q = {name: _value(name, form.get(prefix + name, ""))
                  for name in COMMON + tuple(n for n in extra if n not in ("options", "receipt"))}
             q.update({flag: form.get(prefix + flag) == "1" for flag in FLAGS})

@@ -21,6 +21,17 @@ COMPARISONS = ("<=", ">=", "==")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
+# The fields every question has (the last three are yes/no flags), and each kind's own.
+QUESTION_FIELDS = ("key", "kind", "text", "standard", "guidance", "points", "category",
+                   "critical", "na_allowed", "required")
+FLAGS = ("critical", "na_allowed", "required")
+KIND_FIELDS = {
+    "yes_no": ("expected",), "scale": ("pass_min", "low_label", "high_label"),
+    "choice": ("options", "pass_points"), "number": ("target", "compare", "unit"),
+    "duration": ("target", "compare"), "text": (), "photo": ("receipt",),
+}
+assert tuple(KIND_FIELDS) == KINDS
+
 MAX_TEXT = {"name": 120, "text": 300, "standard": 500, "guidance": 1000, "description": 1000}
 
 
@@ -115,19 +126,12 @@ def checklist_from_data(data: dict, source: str = "<editor>") -> Checklist:
     return _Reader(source).checklist(data)
 
 
-_EXTRA_FIELDS = {
-    "yes_no": ("expected",), "scale": ("pass_min", "low_label", "high_label"),
-    "choice": ("options", "pass_points"), "number": ("target", "compare", "unit"),
-    "duration": ("target", "compare"), "text": (), "photo": ("receipt",),
-}
-_QUESTION_FIELDS = ("key", "kind", "text", "standard", "guidance", "points", "category",
-                    "critical", "na_allowed", "required")
 
 
 def to_data(checklist: Checklist) -> dict:
     """The checklist as the file format's tables (what `checklist_from_data` reads)."""
     def question(q: Question) -> dict:
-        fields = {name: getattr(q, name) for name in _QUESTION_FIELDS + _EXTRA_FIELDS[q.kind]}
+        fields = {name: getattr(q, name) for name in QUESTION_FIELDS + KIND_FIELDS[q.kind]}
         if q.kind == "choice":
             fields.pop("points")
             fields["options"] = [{"label": o.label, "points": o.points} for o in q.options]
@@ -318,23 +322,11 @@ class _Reader:
             questions=parsed,
         )
 
-    COMMON = {"key", "kind", "text", "standard", "guidance", "points", "category",
-              "critical", "na_allowed", "required"}
-    EXTRA = {
-        "yes_no": {"expected"},
-        "scale": {"pass_min", "low_label", "high_label"},
-        "choice": {"options", "pass_points"},
-        "number": {"target", "compare", "unit"},
-        "duration": {"target", "compare"},
-        "text": set(),
-        "photo": {"receipt"},
-    }
-
     def question(self, data, where) -> Question:
         if not isinstance(data, dict):
             self.fail(where, "must be a table")
         kind = self.choice(data, where, "kind", KINDS, None)
-        self.table(data, where, self.COMMON | self.EXTRA[kind])
+        self.table(data, where, {*QUESTION_FIELDS, *KIND_FIELDS[kind]})
         scored = kind in SCORED_KINDS
         category = self.choice(data, where, "category", CATEGORIES, "basic")
         critical = self.flag(data, where, "critical", False)

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -20,7 +19,6 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from werkzeug.http import HTTP_STATUS_CODES
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -28,6 +26,7 @@ from shopper.domain.vocabulary import ROLES
 from shopper.store import accounts, throttle
 from shopper.web.access import PUBLIC, allow, wants_json
 from shopper.web.db import get_db
+from shopper.web.errors import error_code, json_error
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -118,11 +117,8 @@ def refuse(form, message: str, status: int, headers: dict | None = None):
     or the error as JSON for a client that asks for JSON. The same for every reason a
     password did not open an account, so that nobody learns which emails exist."""
     if wants_json():
-        code = HTTP_STATUS_CODES[status].lower().replace(" ", "_")
-        body = jsonify(error={"code": code, "message": message})
-    else:
-        body = render_template("auth/login.html", form=form, refusal=message)
-    return body, status, headers or {}
+        return json_error(status, error_code(status), message, headers=headers)
+    return render_template("auth/login.html", form=form, refusal=message), status, headers or {}
 
 
 @bp.route("/logout", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.http import HTTP_STATUS_CODES
 
 from shopper.web.access import wants_json
 
@@ -19,6 +20,22 @@ MESSAGES = {
 }
 
 
+def json_error(status: int, code: str, message: str, fields: dict | None = None,
+               headers=None):
+    """The one JSON error format of the app and its API:
+    {"error": {"code": "machine_readable", "message": "a sentence", "fields": {...}}}
+    (fields, per-field messages, only where a form or payload had them)."""
+    error = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return jsonify(error=error), status, headers or []
+
+
+def error_code(status: int) -> str:
+    """The machine-readable code of an HTTP status: 429 -> too_many_requests."""
+    return HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_")
+
+
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     # abort(400, "what to do instead") says more than the generic message for the code.
@@ -30,8 +47,7 @@ def handle_http_error(error: HTTPException):
     # The exception's own headers (Allow on a 405, Retry-After on a 429) go with the answer.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if wants_json():
-        return jsonify(error={"code": error.name.lower().replace(" ", "_"),
-                              "message": message}), code, headers
+        return json_error(code, error_code(code), message, headers=headers)
     return render_template("errors/error.html", code=code, title=error.name,
                            message=message), code, headers
 

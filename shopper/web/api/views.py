@@ -17,13 +17,13 @@ from shopper.web.access import PUBLIC, allow
 from shopper.web.api import bp
 from shopper.web.api.spec import openapi_document
 from shopper.web.db import get_db
+from shopper.web.errors import json_error
 from shopper.workflows import sync
 
 
 @bp.errorhandler(sync.SyncError)
 def refused(err: sync.SyncError):
-    return jsonify(error={"code": err.code, "message": err.message, "fields": err.fields}), \
-        err.status
+    return json_error(err.status, err.code, err.message, err.fields)
 
 
 @bp.route("/openapi.json")

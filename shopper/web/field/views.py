@@ -15,6 +15,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,6 +30,7 @@ from shopper.store import permissions, reports, visits
 from shopper.store.checklists import load_version
 from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
+from shopper.web.errors import json_error
 from shopper.web.field import bp
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
 from shopper.workflows import submission
@@ -46,9 +48,7 @@ def editable(visit: dict) -> None:
     if visit["status"] not in EDITABLE:
         message = "This visit has been sent for review and can no longer be changed."
         if wants_json():
-            response = jsonify(error={"code": "visit_locked", "message": message})
-            response.status_code = 409
-            abort(response)
+            abort(make_response(json_error(409, "visit_locked", message)))
         flash(message, "error")
         abort(redirect(url_for("field.review", visit_uuid=visit["uuid"]), 303))
 
@@ -268,9 +268,9 @@ def upload_photo(visit_uuid: str):
         photo = _store_photo(db, visit, upload.read(), photo_uuid, question_id,
                              touchpoint_id, caption)
     except PhotoError as err:
-        return jsonify(error={"code": err.code, "message": err.message}), 422
+        return json_error(422, err.code, err.message)
     except (AnswerError, visits.VisitError) as err:
-        return jsonify(error={"code": "invalid", "message": str(err)}), 422
+        return json_error(422, "invalid", str(err))
     return jsonify(photo=photo_json(photo)), 201
 
 

@@ -82,7 +82,7 @@ def _editor(data: dict, current, error=None):
     return render_template(
         "office/checklist_edit.html", data=data, current=current, error=error,
         error_field=checklist_editor.field_of(error) if error else None,
-        choices=checklist_editor.CHOICES, extra=checklist_editor.EXTRA,
+        choices=checklist_editor.CHOICES, extra=checklist_format.KIND_FIELDS,
         options_text=checklist_editor.options_text)
 
 
