@@ -184,10 +184,10 @@ def test_nothing_is_kept_from_inside_a_transaction(app):
 
 
 def test_the_least_recently_used_go_first_past_the_limit():
-    kept = page_cache.Lru(max_cost=10)
+    kept = page_cache.Pages(max_cost=10)
     kept.put("a", "A", 4)
     kept.put("b", "B", 4)
-    assert kept.get("a") == ("A", 4)  # a is now the more recently used
+    assert kept.get("a") == "A"  # a is now the more recently used
     kept.put("c", "C", 4)
     assert kept.get("b") is None and kept.get("a") and kept.get("c")
     kept.put("huge", "H", 11)  # more than the whole limit: not kept, nothing pushed out

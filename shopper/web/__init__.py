@@ -53,7 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         pages,
         photos,
         security,
-        signing,
     )
 
     db.init_app(app)
@@ -61,7 +60,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)  # before anything reads the body: its size limits
     access.init_app(app)  # before CSRF: an expired session answers 401, not a CSRF error
     csrf.init_app(app)
-    signing.init_app(app)  # after CSRFProtect: replaces its csrf_token() for templates
     errors.init_app(app)
     pages.init_app(app)
     formatting.init_app(app)

@@ -18,10 +18,10 @@ counts its length; a kept object, what it is reckoned to hold). 0 keeps nothing.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+from cachetools import LRUCache
 from flask import current_app
 
 from shopper.store import schema
@@ -30,45 +30,27 @@ from shopper.store.connection import Database
 T = TypeVar("T")
 
 
-class Lru:
-    """At most `max_cost` worth of values, least recently used out first."""
+class Pages:
+    """A worker's kept pages: at most `max_cost` worth, least recently used out first (a
+    cachetools LRU cache weighing each page by its cost), shared by the worker's threads."""
 
     def __init__(self, max_cost: int):
-        self.max_cost, self.cost = max_cost, 0
-        self._items: OrderedDict = OrderedDict()
+        self._cache = LRUCache(maxsize=max_cost, getsizeof=lambda kept: kept[1])
         self._lock = threading.Lock()
 
     def get(self, key):
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item
+            kept = self._cache.get(key)
+        return None if kept is None else kept[0]
 
     def put(self, key, value, cost: int) -> None:
-        if cost > self.max_cost:
-            return
+        if cost > self._cache.maxsize:
+            return  # more than the whole limit: not kept, nothing pushed out
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.cost -= old[1]
-            self._items[key] = (value, cost)
-            self.cost += cost
-            while self.cost > self.max_cost:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.cost -= dropped
+            self._cache[key] = (value, cost)
 
     def __len__(self) -> int:
-        return len(self._items)
-
-
-def kept_by(app, name: str, max_cost: int) -> Lru:
-    """The app's Lru called `name`, made on first use (in each worker, after the fork)."""
-    kept = app.extensions.get(name)
-    if kept is None:
-        kept = app.extensions.setdefault(name, Lru(max_cost))
-    return kept
+        return len(self._cache)
 
 
 def remember(db: Database, key: tuple, make: Callable[[], T],
@@ -79,11 +61,13 @@ def remember(db: Database, key: tuple, make: Callable[[], T],
     limit = current_app.config["PAGE_CACHE_BYTES"]
     if db.conn.in_transaction or not limit:
         return make()
-    pages = kept_by(current_app, "page_cache", limit)
+    pages = current_app.extensions.get("page_cache")
+    if pages is None:  # made on first use: in each worker, after the fork
+        pages = current_app.extensions.setdefault("page_cache", Pages(limit))
     full_key = (schema.data_token(db), *key)
     kept = pages.get(full_key)
     if kept is not None:
-        return kept[0]
+        return kept
     value = make()
     pages.put(full_key, value, cost(value))
     return value
