@@ -30,6 +30,7 @@ EXPECTED = {
     "pages.service_worker": ("GET", (200, 200, 200, 200, 200, 200)),
     "auth.login": ("GET", (200, 302, 302, 302, 302, 200)),
     "auth.logout": ("POST", (LOGIN, 302, 302, 302, 302, LOGIN)),
+    "auth.password": ("GET", (LOGIN, 200, 200, 200, 200, LOGIN)),
     "field.home": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "branch.home": ("GET", (LOGIN, 403, 200, 200, 403, LOGIN)),
     # Branch A (LDS01): its own manager and head office only; manager B gets "not found".

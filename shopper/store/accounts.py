@@ -70,6 +70,11 @@ def set_password(db: Database, user_id: int, password: str, method: str) -> None
     )
 
 
+def password_matches(db: Database, user_id: int, password: str) -> bool:
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    return row is not None and check_password_hash(row[0], password)
+
+
 def end_sessions(db: Database, user_id: int) -> None:
     """Sign out every session of this user, everywhere, at its next request: a session
     lives in a signed cookie, so signing out one browser cannot otherwise stop a copy of its

@@ -13,6 +13,7 @@ False) for anything the user may not see, and every page and API call turns that
 
 from __future__ import annotations
 
+from shopper.domain.vocabulary import ON_THE_PHONE
 from shopper.store import reports
 from shopper.store.connection import Database
 
@@ -99,7 +100,7 @@ def branch_for_user(db: Database, user, branch_id: int) -> dict | None:
 def scorecard_visit(db: Database, user, visit_uuid: str) -> dict | None:
     """The visit with its branch and checklist version, if this user may read its scorecard."""
     visit = reports.visit_row(db, visit_uuid)
-    if visit is None or visit["status"] in ("draft", "incomplete"):
+    if visit is None or visit["status"] in ON_THE_PHONE:
         return None
     if user.role == "office":
         return visit

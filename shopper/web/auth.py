@@ -20,9 +20,9 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from shopper.domain.vocabulary import ROLES
+from shopper.domain.vocabulary import MAX_PASSWORD, MIN_PASSWORD, ROLES
 from shopper.store import accounts, throttle
 from shopper.web.access import PUBLIC, allow, wants_json
 from shopper.web.db import get_db
@@ -119,6 +119,36 @@ def refuse(form, message: str, status: int, headers: dict | None = None):
     if wants_json():
         return json_error(status, error_code(status), message, headers=headers)
     return render_template("auth/login.html", form=form, refusal=message), status, headers or {}
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("New password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+                               message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
+    repeat = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new", message="The two new passwords differ.")])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*ROLES)
+def password():
+    """Change one's own password. Every other session of the account ends; this one goes
+    on."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        db = get_db()
+        if not accounts.password_matches(db, current_user.id, form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            accounts.set_password(db, current_user.id, form.new.data,
+                                  current_app.config["PASSWORD_HASH_METHOD"])
+            login_user(User(accounts.load_user(db, current_user.id)))
+            flash("Password changed. Any other device you were signed in on is signed out.",
+                  "info")
+            return redirect(current_user.home, 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -15,7 +15,7 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-PRIVATE_PREFIXES = ("/branch/", "/photos/", "/office/", "/api/", "/field/")
+PRIVATE_PREFIXES = ("/branch/", "/photos/", "/office/", "/api/", "/field/", "/account/")
 
 
 EVERY_RESPONSE = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),

@@ -4,6 +4,8 @@ cannot drift."""
 
 from __future__ import annotations
 
+from shopper.domain.vocabulary import VISIT_STATUSES
+
 UUID = {"type": "string", "format": "uuid"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 
@@ -27,8 +29,7 @@ VISIT_STATE = {
     "required": ["uuid", "status", "photos", "missing_photos"],
     "properties": {
         "uuid": UUID,
-        "status": {"type": "string", "enum": ["draft", "incomplete", "submitted", "on_hold",
-                                              "returned", "approved", "published"]},
+        "status": {"type": "string", "enum": list(VISIT_STATUSES)},
         "answers": {"type": "integer", "description": "answers held (given or N/A)"},
         "photos": {"type": "array", "items": {
             "type": "object", "required": ["uuid", "sha256"],

@@ -140,7 +140,7 @@ def touchpoint(visit_uuid: str, position: int):
         entry = parse_touchpoint_form(questions, request.form)
         _save(db, visit, tp_id, entry)
         errors = dict(entry.errors)
-        errors.update(_attached_photos(db, visit, tp.key, tp_id, questions))
+        errors.update(_attached_photos(db, visit, tp_id, questions))
         if wants_json():
             return jsonify(saved=True, errors=errors), (422 if errors else 200)
         if not errors:
@@ -191,7 +191,7 @@ def _save(db, visit: dict, tp_id: int, entry) -> None:
                 visits.set_caption(db, own[photo_uuid]["id"], caption)
 
 
-def _attached_photos(db, visit: dict, tp_key: str, tp_id: int, questions) -> dict:
+def _attached_photos(db, visit: dict, tp_id: int, questions) -> dict:
     """Photos sent with the form itself (when the page's script did not upload them)."""
     errors = {}
     targets = [(f"photo-{qid}", qid, None) for qid, q in questions] + [("photo-tp", None, tp_id)]
