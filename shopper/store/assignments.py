@@ -3,20 +3,10 @@ twice within N days. The one module that writes the assignments table."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shopper.domain.vocabulary import MAX_SCENARIO
 from shopper.store.connection import Database, now
-
-
-class AssignmentError(ValueError):
-    """Refused input: a list of (field, what is wrong)."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        super().__init__("; ".join(f"{w}: {p}" for w, p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -28,61 +18,6 @@ class AssignmentRequest:
     window_end: date
     scenario: str
     min_gap_days: int
-
-
-def parse_assignment_form(db: Database, form, today: date) -> AssignmentRequest:
-    """Where (one branch, a region or every branch), who, which checklist, when, and the
-    scenario; every problem named by its field."""
-    problems = []
-    target = form.get("target", "")
-    if target.startswith("branch:") and target[7:].isdecimal():
-        branch_ids = [r[0] for r in db.execute(
-            "SELECT id FROM branches WHERE id = ? AND active = 1", [int(target[7:])])]
-    elif target.startswith("region:"):
-        branch_ids = [r[0] for r in db.execute(
-            "SELECT id FROM branches WHERE region = ? AND active = 1 ORDER BY name",
-            [target[7:]])]
-    elif target == "all":
-        branch_ids = [r[0] for r in db.execute(
-            "SELECT id FROM branches WHERE active = 1 ORDER BY name")]
-    else:
-        branch_ids = []
-    if not branch_ids:
-        problems.append(("target", "Choose a branch, a region or all branches."))
-    shopper = _int(form.get("shopper_id"))
-    if shopper is None or not db.execute("SELECT 1 FROM users WHERE id = ? AND role = "
-                                         "'shopper' AND active = 1", [shopper]).fetchone():
-        problems.append(("shopper_id", "Choose an active shopper."))
-    checklist = _int(form.get("checklist_id"))
-    if checklist is None or not db.execute("SELECT 1 FROM checklists WHERE id = ?",
-                                           [checklist]).fetchone():
-        problems.append(("checklist_id", "Choose a checklist."))
-    try:
-        start = date.fromisoformat(form.get("window_start", ""))
-        end = date.fromisoformat(form.get("window_end", ""))
-        if end < start:
-            problems.append(("window_end", "The window ends before it starts."))
-        elif end < today:
-            problems.append(("window_end", "The window is already over."))
-        elif (end - start).days > 366:
-            problems.append(("window_end", "Keep the window within a year."))
-    except ValueError:
-        start = end = today
-        problems.append(("window_start", "Give the window as two dates, e.g. 2026-12-01."))
-    scenario = (form.get("scenario") or "").strip()
-    if len(scenario) > MAX_SCENARIO:
-        problems.append(("scenario", f"Keep the scenario under {MAX_SCENARIO:,} characters."))
-    gap = _int(form.get("min_gap_days") or "0")
-    if gap is None or not 0 <= gap <= 3650:
-        problems.append(("min_gap_days", "Give a number of days from 0 to 3650."))
-    if problems:
-        raise AssignmentError(problems)
-    return AssignmentRequest(branch_ids, shopper, checklist, start, end, scenario, gap)
-
-
-def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if re.fullmatch(r"\d{1,18}", text) else None
 
 
 def create_assignments(db: Database, request: AssignmentRequest,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shopper.domain.answers import AnswerError, parse_answer
-from shopper.domain.vocabulary import IN_REVIEW, MAX_NOTE
+from shopper.domain.vocabulary import IN_REVIEW
 from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
@@ -120,10 +120,8 @@ def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) ->
 
 
 def _comment(text: str) -> str:
-    text = (text or "").strip()
-    if len(text) > MAX_NOTE:
-        raise ReviewError(f"Keep the comment under {MAX_NOTE:,} characters.")
-    return text
+    """A comment or reason as the reviewer typed it (its length is the form's to check)."""
+    return (text or "").strip()
 
 
 def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bool,

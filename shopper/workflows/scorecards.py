@@ -8,22 +8,12 @@ Who may see a scorecard is decided by `permissions.scorecard_visit`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from shopper.domain.scoring import NOT_MET, score_visit
-from shopper.domain.vocabulary import MAX_ACTION, MAX_OWNER
 from shopper.store import accounts, actions, audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import answers_of
-
-
-class ActionError(ValueError):
-    """A refused action, with a message per form field."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(fields.values()))
-        self.fields = fields
 
 
 @dataclass
@@ -137,34 +127,6 @@ def failed_question_ids(db: Database, visit: dict) -> set[int]:
             for q in tp.questions if q.outcome == NOT_MET}
 
 
-def parse_action(form, today: date) -> dict:
-    """Check an action form (what will change, who, by when) and say what is wrong."""
-    errors = {}
-    description = (form.get("description") or "").strip()
-    owner = (form.get("owner") or "").strip()
-    if not description:
-        errors["description"] = "Say what will change."
-    elif len(description) > MAX_ACTION:
-        errors["description"] = f"Keep it under {MAX_ACTION:,} characters."
-    if not owner:
-        errors["owner"] = "Say who will do it."
-    elif len(owner) > MAX_OWNER:
-        errors["owner"] = f"Keep the name under {MAX_OWNER} characters."
-    due_text = (form.get("due_date") or "").strip()
-    try:
-        due = date.fromisoformat(due_text)
-    except ValueError:
-        errors["due_date"] = "Give the date it will be done by, e.g. 2026-12-31."
-    else:
-        if due < today:
-            errors["due_date"] = "The due date cannot be in the past."
-        elif due > today + timedelta(days=366):
-            errors["due_date"] = "Choose a date within the next year."
-    if errors:
-        raise ActionError(errors)
-    return {"description": description, "owner": owner, "due_date": due.isoformat()}
-
-
 def record_action(db: Database, visit: dict, question_id: int, action: dict,
                   user_id: int) -> None:
     """One action per failed standard of a visit; recording it again updates it."""
@@ -174,11 +136,6 @@ def record_action(db: Database, visit: dict, question_id: int, action: dict,
 
 
 def complete_action(db: Database, action_id: int, note: str, user_id: int) -> None:
-    note = (note or "").strip()
-    if len(note) > MAX_ACTION:
-        raise ActionError({"done_note": f"Keep it under {MAX_ACTION:,} characters."})
-    if not note:
-        raise ActionError({"done_note": "Say what was done."})
     with db.atomic():
         visit_id = actions.complete(db, action_id, note)
         audit.record(db, visit_id, user_id, "action_done", comment=note)

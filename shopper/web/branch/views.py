@@ -12,7 +12,9 @@ from shopper.store import exports, permissions, reports
 from shopper.web import charts
 from shopper.web.access import allow
 from shopper.web.branch import bp
+from shopper.web.branch.forms import ActionDoneForm, ActionForm
 from shopper.web.db import get_db
+from shopper.web.forms import field_errors
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
 from shopper.workflows import scorecards
 
@@ -102,11 +104,10 @@ def record_action(visit_uuid: str, question_id: int):
     visit = scorecard_visit_or_404(visit_uuid)
     if question_id not in scorecards.failed_question_ids(db, visit):
         abort(404)
-    try:
-        action = scorecards.parse_action(request.form, date.today())
-    except scorecards.ActionError as err:
-        return _render_scorecard(visit, {question_id: err.fields}, 422)
-    scorecards.record_action(db, visit, question_id, action, current_user.id)
+    form = ActionForm()
+    if not form.validate():
+        return _render_scorecard(visit, {question_id: field_errors(form)}, 422)
+    scorecards.record_action(db, visit, question_id, form.action, current_user.id)
     flash("Action recorded.", "info")
     return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid,
                             _anchor=f"gap-{question_id}"), 303)
@@ -119,12 +120,11 @@ def action_done(action_id: int):
     action = permissions.action_for_user(db, current_user, action_id)
     if action is None:
         abort(404)
-    try:
-        scorecards.complete_action(db, action_id, request.form.get("done_note", ""),
-                                   current_user.id)
-    except scorecards.ActionError as err:
+    form = ActionDoneForm()
+    if not form.validate():
         visit = scorecard_visit_or_404(action["visit_uuid"])
-        return _render_scorecard(visit, {action["question_id"]: err.fields}, 422)
+        return _render_scorecard(visit, {action["question_id"]: field_errors(form)}, 422)
+    scorecards.complete_action(db, action_id, form.done_note.data, current_user.id)
     flash("Action marked done.", "info")
     return redirect(url_for("branch.scorecard", visit_uuid=action["visit_uuid"],
                             _anchor=f"gap-{action['question_id']}"), 303)

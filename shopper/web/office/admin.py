@@ -15,7 +15,9 @@ from shopper.store import branches as branch_store
 from shopper.store import checklists as checklist_store
 from shopper.web.access import allow
 from shopper.web.db import get_db
+from shopper.web.forms import problems
 from shopper.web.office import bp
+from shopper.web.office.forms import AccountForm, AssignmentForm, BranchListForm, PersonForm
 
 
 @bp.route("/branches", methods=["GET", "POST"])
@@ -23,42 +25,45 @@ from shopper.web.office import bp
 def branches():
     """The branch list, and a CSV import of it (nothing imported if any row is wrong)."""
     db = get_db()
-    problems = []
-    if request.method == "POST":
-        upload = request.files.get("file")
-        text = upload.read().decode("utf-8", errors="replace") if upload else ""
-        try:
-            added, updated = branch_store.import_branches(db, text)
-        except BranchListError as err:
-            problems = err.problems
-        else:
-            flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
-            return redirect(url_for("office.branches"), 303)
+    form = BranchListForm()
+    refused = []
+    if form.is_submitted():
+        refused = problems(form) if not form.validate() else []
+        if not refused:
+            text = form.file.data.read().decode("utf-8", errors="replace")
+            try:
+                added, updated = branch_store.import_branches(db, text)
+            except BranchListError as err:
+                refused = err.problems
+            else:
+                flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
+                return redirect(url_for("office.branches"), 303)
     return render_template("office/branches.html", branches=branch_store.all_branches(db),
-                           problems=problems), (422 if problems else 200)
+                           problems=refused), (422 if refused else 200)
 
 
 @bp.route("/people", methods=["GET", "POST"])
 @allow("office")
 def people():
     db = get_db()
-    problems = []
-    if request.method == "POST":
-        form = request.form
-        try:
-            account_store.create_user(
-                db, email=form.get("email", ""), name=form.get("name", ""),
-                role=form.get("role", ""), password=form.get("password", ""),
-                method=current_app.config["PASSWORD_HASH_METHOD"],
-                branch_codes=tuple(c.strip() for c in form.get("branches", "").split(",")
-                                   if c.strip()))
-        except account_store.AccountError as err:
-            problems = [("new account", str(err))]
-        else:
-            flash(f"Account created for {form.get('email', '').strip().lower()}.", "info")
-            return redirect(url_for("office.people"), 303)
+    form = AccountForm()
+    refused = []
+    if form.is_submitted():
+        refused = problems(form) if not form.validate() else []
+        if not refused:
+            try:
+                account_store.create_user(
+                    db, email=form.email.data, name=form.name.data, role=form.role.data,
+                    password=form.password.data,
+                    method=current_app.config["PASSWORD_HASH_METHOD"],
+                    branch_codes=form.branch_codes)
+            except account_store.AccountError as err:
+                refused = [("New account", str(err))]
+            else:
+                flash(f"Account created for {form.email.data.lower()}.", "info")
+                return redirect(url_for("office.people"), 303)
     return render_template("office/people.html", people=account_store.people(db),
-                           problems=problems), (422 if problems else 200)
+                           problems=refused), (422 if refused else 200)
 
 
 @bp.route("/people/<int:user_id>", methods=["POST"])
@@ -68,22 +73,26 @@ def person(user_id: int):
     user = account_store.load_user(db, user_id)
     if user is None:
         abort(404)
-    form = request.form
-    if form.get("active") in ("0", "1"):
-        if user_id == current_user.id and form["active"] == "0":
+    form = PersonForm()
+    if not form.validate():
+        for where, what in problems(form):
+            flash(f"{where}: {what}", "error")
+        return redirect(url_for("office.people"), 303)
+    if form.active.data:
+        if user_id == current_user.id and form.active.data == "0":
             flash("You cannot deactivate your own account.", "error")
         else:
-            account_store.set_active(db, user_id, form["active"] == "1")
-            flash(f"{user['email']} {'reactivated' if form['active'] == '1' else 'deactivated'}.",
+            account_store.set_active(db, user_id, form.active.data == "1")
+            flash(f"{user['email']} {'reactivated' if form.active.data == '1' else 'deactivated'}.",
                   "info")
-    if form.get("role") in ("shopper", "manager", "office") and form["role"] != user["role"]:
+    if form.role.data and form.role.data != user["role"]:
         if user_id == current_user.id:
             flash("You cannot change your own role.", "error")
         else:
-            account_store.set_role(db, user_id, form["role"])
-            flash(f"{user['email']} is now {form['role']}.", "info")
-    if "branches" in form and user["role"] == "manager":
-        codes = [c.strip() for c in form["branches"].split(",") if c.strip()]
+            account_store.set_role(db, user_id, form.role.data)
+            flash(f"{user['email']} is now {form.role.data}.", "info")
+    if "branches" in request.form and user["role"] == "manager":
+        codes = form.branch_codes
         ids = branch_store.ids_of_codes(db, codes)
         if len(ids) != len(set(codes)):
             flash("Some of those branch codes do not exist: nothing changed.", "error")
@@ -97,14 +106,24 @@ def person(user_id: int):
 @allow("office")
 def assignments():
     db = get_db()
-    problems = []
     today = date.today()
-    if request.method == "POST":
-        try:
-            wanted = assignment_store.parse_assignment_form(db, request.form, today)
-        except assignment_store.AssignmentError as err:
-            problems = err.problems
-        else:
+    branches = branch_store.active_branches(db)
+    shoppers = account_store.active_shoppers(db)
+    checklists = checklist_store.checklist_names(db)
+    places = {"all": [b["id"] for b in branches]}
+    for b in branches:
+        places.setdefault(f"region:{b['region']}", []).append(b["id"])
+        places[f"branch:{b['id']}"] = [b["id"]]
+    form = AssignmentForm(places=places, shoppers={str(s["id"]) for s in shoppers},
+                          checklists={str(c["id"]) for c in checklists}, today=today)
+    refused = []
+    if form.is_submitted():
+        refused = problems(form) if not form.validate() else []
+        if not refused:
+            wanted = assignment_store.AssignmentRequest(
+                places[form.target.data], int(form.shopper_id.data),
+                int(form.checklist_id.data), form.window_start.data, form.window_end.data,
+                form.scenario.data, form.min_gap_days.data or 0)
             created, skipped = assignment_store.create_assignments(db, wanted, current_user.id)
             message = f"{created} assignment(s) created."
             if skipped:
@@ -113,13 +132,11 @@ def assignments():
             flash(message, "info")
             return redirect(url_for("office.assignments"), 303)
     return render_template(
-        "office/assignments.html", problems=problems, today=today,
-        posted=request.form if problems else {},
-        rows=assignment_store.assignments_overview(db, today),
-        branches=branch_store.active_branches(db), regions=branch_store.regions(db),
-        shoppers=account_store.active_shoppers(db),
-        checklists=checklist_store.checklist_names(db),
-    ), (422 if problems else 200)
+        "office/assignments.html", problems=refused, today=today,
+        posted=request.form if refused else {},
+        rows=assignment_store.assignments_overview(db, today), branches=branches,
+        regions=branch_store.regions(db), shoppers=shoppers, checklists=checklists,
+    ), (422 if refused else 200)
 
 
 @bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])

@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from shopper.store import audit
 from shopper.web.access import allow
 from shopper.web.db import get_db
+from shopper.web.forms import problems
 from shopper.web.office import bp
+from shopper.web.office.forms import CorrectionForm, ReviewStepForm
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
 from shopper.workflows import review
 
@@ -46,26 +47,27 @@ def review_visit(visit_uuid: str):
 def review_action(visit_uuid: str, action: str):
     db = get_db()
     visit = scorecard_visit_or_404(visit_uuid)
-    form = request.form
+    correcting = action == "correct"
+    form = CorrectionForm() if correcting else ReviewStepForm()
+    if not form.validate():
+        return _review_page(visit, problems(form)[0][1], correcting)
     try:
+        if correcting:
+            review.correct_answer(db, visit, int(form.question_id.data), form.value.data,
+                                  form.na.data, form.reason.data, current_user.id)
+            flash("Answer corrected and the visit rescored.", "info")
+            return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)
         if action == "publish":
             review.publish(db, visit, current_user.id)
-            flash(f"Published: {visit['branch_name']} can now read the scorecard.", "info")
-            return redirect(url_for("office.review_queue"), 303)
-        if action == "return":
-            review.return_to_shopper(db, visit, current_user.id, form.get("comment", ""))
-            flash("Returned to the shopper with your comment.", "info")
-            return redirect(url_for("office.review_queue"), 303)
-        if action == "hold":
-            review.hold(db, visit, current_user.id, form.get("comment", ""))
-            flash("Put on hold.", "info")
-            return redirect(url_for("office.review_queue"), 303)
-        question = form.get("question_id", "")
-        review.correct_answer(db, visit, int(question) if re.fullmatch(r"\d{1,18}", question)
-                              else -1,
-                              form.get("value", ""), form.get("na") == "1",
-                              form.get("reason", ""), current_user.id)
+        elif action == "return":
+            review.return_to_shopper(db, visit, current_user.id, form.comment.data)
+        else:
+            review.hold(db, visit, current_user.id, form.comment.data)
     except review.ReviewError as err:
-        return _review_page(visit, str(err), correcting=action == "correct")
-    flash("Answer corrected and the visit rescored.", "info")
-    return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)
+        return _review_page(visit, str(err), correcting)
+    flash(STEP_DONE[action].format(branch=visit["branch_name"]), "info")
+    return redirect(url_for("office.review_queue"), 303)
+
+
+STEP_DONE = {"publish": "Published: {branch} can now read the scorecard.",
+             "return": "Returned to the shopper with your comment.", "hold": "Put on hold."}

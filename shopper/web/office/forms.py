@@ -1,0 +1,154 @@
+"""Head office's fixed-shape forms, checked by WTForms: the branch list upload, a new
+account, a change to a person, an assignment, and the review steps. Each refusal names
+the field by the label the page shows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from shopper.domain.vocabulary import (
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_PASSWORD,
+    MAX_SCENARIO,
+    MIN_PASSWORD,
+    ROLES,
+)
+from shopper.store import accounts
+from shopper.web.forms import Day, stripped
+
+
+def _codes(value) -> list[str]:
+    """Branch codes as typed: "LDS01, YRK01"."""
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+class BranchListForm(FlaskForm):
+    file = FileField("Branch list (CSV)", validators=[FileRequired("Choose a CSV file.")])
+
+
+class AccountForm(FlaskForm):
+    email = EmailField("Email", filters=[stripped], validators=[
+        DataRequired("Give the email address."),
+        Length(max=MAX_EMAIL, message=f"Keep it under {MAX_EMAIL} characters."),
+        Regexp(accounts.EMAIL, message="That is not an email address.")])
+    name = StringField("Name", default="", filters=[stripped], validators=[
+        Length(max=MAX_NAME, message=f"Keep it under {MAX_NAME} characters.")])
+    role = StringField("Role", validators=[
+        AnyOf(ROLES, message="Choose shopper, branch manager or head office.")])
+    branches = StringField("Branches (managers)", default="", filters=[stripped])
+    password = PasswordField("First password", validators=[
+        Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+               message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
+
+    def validate_branches(self, field):
+        if field.data and self.role.data != "manager":
+            raise ValidationError("Only branch managers are linked to branches.")
+
+    @property
+    def branch_codes(self) -> tuple[str, ...]:
+        return tuple(_codes(self.branches.data))
+
+
+class PersonForm(FlaskForm):
+    """One of the people page's small forms: (de)activate, change the role, or set a
+    manager's branches. A field not sent is left as it is."""
+
+    active = StringField("Active", validators=[Optional(), AnyOf(("0", "1"))])
+    role = StringField("Role", validators=[Optional(), AnyOf(ROLES, message="Choose a role.")])
+    branches = StringField("Branches", default="", filters=[stripped])
+
+    @property
+    def branch_codes(self) -> list[str]:
+        return _codes(self.branches.data)
+
+
+class AssignmentForm(FlaskForm):
+    """Where (a branch, a region or every branch), who, which checklist, when, and the
+    scenario. `places` maps each "Where" choice to its active branches' ids; `shoppers`
+    and `checklists` are the ids that may be chosen."""
+
+    target = StringField("Where")
+    shopper_id = StringField("Shopper")
+    checklist_id = StringField("Checklist")
+    window_start = Day("From", validators=[InputRequired(
+        "Give the window as two dates, e.g. 2026-12-01.")],
+        message="Give the window as two dates, e.g. 2026-12-01.")
+    window_end = Day("To", validators=[InputRequired(
+        "Give the window as two dates, e.g. 2026-12-01.")],
+        message="Give the window as two dates, e.g. 2026-12-01.")
+    min_gap_days = IntegerField("Not to the same branch within (days)", default=0, validators=[
+        Optional(), NumberRange(0, 3650, "Give a number of days from 0 to 3650.")])
+    scenario = TextAreaField("Scenario for the shopper", filters=[stripped], validators=[
+        Length(max=MAX_SCENARIO, message=f"Keep the scenario under {MAX_SCENARIO:,} characters.")])
+
+    def __init__(self, *args, places: dict, shoppers: set, checklists: set, today: date,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places, self.shoppers, self.checklists, self.today = (
+            places, shoppers, checklists, today)
+
+    def validate_target(self, field):
+        if not self.places.get(field.data):
+            raise ValidationError("Choose a branch, a region or all branches.")
+
+    def validate_shopper_id(self, field):
+        if field.data not in self.shoppers:
+            raise ValidationError("Choose an active shopper.")
+
+    def validate_checklist_id(self, field):
+        if field.data not in self.checklists:
+            raise ValidationError("Choose a checklist.")
+
+    def validate_window_end(self, field):
+        start, end = self.window_start.data, field.data
+        if start is None or end is None:
+            return
+        if end < start:
+            raise ValidationError("The window ends before it starts.")
+        if end < self.today:
+            raise ValidationError("The window is already over.")
+        if (end - start).days > 366:
+            raise ValidationError("Keep the window within a year.")
+
+
+class ReviewStepForm(FlaskForm):
+    """Publish, hold or return: a comment, required to return (the workflow says so)."""
+
+    comment = TextAreaField("Comment", filters=[stripped], validators=[
+        Length(max=MAX_NOTE, message=f"Keep the comment under {MAX_NOTE:,} characters.")])
+
+
+class CorrectionForm(FlaskForm):
+    """Correct one answer: the question, its corrected answer (checked against the
+    question's kind by the review workflow), and the reason, which the workflow requires."""
+
+    question_id = StringField("Question", validators=[
+        Regexp(r"^\d{1,18}$", message="Choose the question to correct.")])
+    value = StringField("Corrected answer", filters=[stripped], validators=[
+        Length(max=MAX_NOTE, message=f"Keep the answer under {MAX_NOTE:,} characters.")])
+    na = BooleanField("Not applicable", false_values=("", "0", "false"))
+    reason = TextAreaField("Reason", filters=[stripped], validators=[
+        Length(max=MAX_NOTE, message=f"Keep the reason under {MAX_NOTE:,} characters.")])
