@@ -27,17 +27,16 @@ def branches():
     db = get_db()
     form = BranchListForm()
     refused = []
-    if form.is_submitted():
-        refused = problems(form) if not form.validate() else []
-        if not refused:
-            text = form.file.data.read().decode("utf-8", errors="replace")
-            try:
-                added, updated = branch_store.import_branches(db, text)
-            except BranchListError as err:
-                refused = err.problems
-            else:
-                flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
-                return redirect(url_for("office.branches"), 303)
+    if form.validate_on_submit():
+        text = form.file.data.read().decode("utf-8", errors="replace")
+        try:
+            added, updated = branch_store.import_branches(db, text)
+        except BranchListError as err:
+            refused = err.problems
+        else:
+            flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
+            return redirect(url_for("office.branches"), 303)
+    refused = refused or problems(form)
     return render_template("office/branches.html", branches=branch_store.all_branches(db),
                            problems=refused), (422 if refused else 200)
 
@@ -48,20 +47,18 @@ def people():
     db = get_db()
     form = AccountForm()
     refused = []
-    if form.is_submitted():
-        refused = problems(form) if not form.validate() else []
-        if not refused:
-            try:
-                account_store.create_user(
-                    db, email=form.email.data, name=form.name.data, role=form.role.data,
-                    password=form.password.data,
-                    method=current_app.config["PASSWORD_HASH_METHOD"],
-                    branch_codes=form.branch_codes)
-            except account_store.AccountError as err:
-                refused = [("New account", str(err))]
-            else:
-                flash(f"Account created for {form.email.data.lower()}.", "info")
-                return redirect(url_for("office.people"), 303)
+    if form.validate_on_submit():
+        try:
+            account_store.create_user(
+                db, email=form.email.data, name=form.name.data, role=form.role.data,
+                password=form.password.data, method=current_app.config["PASSWORD_HASH_METHOD"],
+                branch_codes=form.branch_codes)
+        except account_store.AccountError as err:
+            refused = [("New account", str(err))]
+        else:
+            flash(f"Account created for {form.email.data.lower()}.", "info")
+            return redirect(url_for("office.people"), 303)
+    refused = refused or problems(form)
     return render_template("office/people.html", people=account_store.people(db),
                            problems=refused), (422 if refused else 200)
 
@@ -116,21 +113,19 @@ def assignments():
         places[f"branch:{b['id']}"] = [b["id"]]
     form = AssignmentForm(places=places, shoppers={str(s["id"]) for s in shoppers},
                           checklists={str(c["id"]) for c in checklists}, today=today)
-    refused = []
-    if form.is_submitted():
-        refused = problems(form) if not form.validate() else []
-        if not refused:
-            wanted = assignment_store.AssignmentRequest(
-                places[form.target.data], int(form.shopper_id.data),
-                int(form.checklist_id.data), form.window_start.data, form.window_end.data,
-                form.scenario.data, form.min_gap_days.data or 0)
-            created, skipped = assignment_store.create_assignments(db, wanted, current_user.id)
-            message = f"{created} assignment(s) created."
-            if skipped:
-                message += (f" Skipped (the shopper is sent there within "
-                            f"{wanted.min_gap_days} days): {', '.join(skipped)}.")
-            flash(message, "info")
-            return redirect(url_for("office.assignments"), 303)
+    if form.validate_on_submit():
+        wanted = assignment_store.AssignmentRequest(
+            places[form.target.data], int(form.shopper_id.data), int(form.checklist_id.data),
+            form.window_start.data, form.window_end.data, form.scenario.data,
+            form.min_gap_days.data or 0)
+        created, skipped = assignment_store.create_assignments(db, wanted, current_user.id)
+        message = f"{created} assignment(s) created."
+        if skipped:
+            message += (f" Skipped (the shopper is sent there within "
+                        f"{wanted.min_gap_days} days): {', '.join(skipped)}.")
+        flash(message, "info")
+        return redirect(url_for("office.assignments"), 303)
+    refused = problems(form)
     return render_template(
         "office/assignments.html", problems=refused, today=today,
         posted=request.form if refused else {},
