@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core import NotSet
 from schemathesis.transport.serialization import serialize_binary
 
+from shopper.domain.sync_schema import ID
 from shopper.store.connection import connect
 
 from .conftest import make_app
@@ -86,7 +87,8 @@ def phone(app):
 
 
 def _index(value) -> bool:
-    return type(value) is int and value >= 0
+    """An id the document allows (ids out of its range stay as generated: invalid data)."""
+    return type(value) is int and ID["minimum"] <= value <= ID["maximum"]
 
 
 def _pick(items: list, value: int):
@@ -100,11 +102,11 @@ def _slot(text: str, slots: int) -> int:
 
 def ground(case, phone: Phone) -> None:
     """Point generated ids at real ones, so that the fuzzer reaches the answer, moment and
-    photo rules instead of stopping at "no such assignment" every time: a non-negative
-    integer id becomes one of the shopper's own (negative ids and wrong types stay as
-    generated), and a visit UUID becomes, now and then, one of the shopper's visits (one
-    of each status). Some photo uploads are first listed by a draft visit with their
-    sha256, so that their bytes reach photo decoding."""
+    photo rules instead of stopping at "no such assignment" every time: an integer id in
+    the document's range becomes one of the shopper's own (ids out of range and wrong
+    types stay as generated), and a visit UUID becomes, now and then, one of the shopper's
+    visits (one of each status). Some photo uploads are first listed by a draft visit with
+    their sha256, so that their bytes reach photo decoding."""
     if case.operation.path.endswith("{photo_uuid}"):
         _ground_photo(case, phone)
         return
@@ -169,6 +171,7 @@ ONE_APP_PER_OPERATION = settings(deadline=None,
                                  suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow  # generated requests; the pinned regressions below stay quick
 @schema.parametrize()
 @ONE_APP_PER_OPERATION
 def test_the_api_answers_a_shopper_as_documented(case, app, phone):
@@ -180,6 +183,7 @@ def test_the_api_answers_a_shopper_as_documented(case, app, phone):
     case.call_and_validate(app=app, session=phone.client, headers={"X-CSRFToken": phone.token})
 
 
+@pytest.mark.slow  # generated requests; the pinned regressions below stay quick
 @schema.parametrize()
 @ONE_APP_PER_OPERATION
 def test_the_api_answers_401_when_signed_out(case, app):
@@ -216,14 +220,15 @@ def test_ids_that_are_not_integers_are_422_not_500(app, phone):
         phone, answers=[{"question_id": {}}], touchpoints=[{"touchpoint_id": []}],
         photos=[{"uuid": PHOTO, "sha256": "0" * 64, "question_id": {"id": 1}}]))
     assert response.status_code == 422
-    assert {"answers[0].question_id", "touchpoints[0].touchpoint_id", "photos[0]"} <= \
-        response.json["error"]["fields"].keys()
+    assert {"answers[0].question_id", "touchpoints[0].touchpoint_id",
+            "photos[0].question_id"} <= response.json["error"]["fields"].keys()
     assert visits_stored(app) == 0
 
 
 @pytest.mark.parametrize(("changes", "field"), [
     ({"assignment_id": 2**64}, "assignment_id"),
-    ({"position": {"status": "given", "latitude": 10**400, "longitude": 0}}, "position"),
+    ({"position": {"status": "given", "latitude": 10**400, "longitude": 0}},
+     "position.latitude"),
 ], ids=["assignment_id", "latitude"])
 def test_numbers_too_large_for_the_server_are_422_not_500(app, phone, changes, field):
     response = phone.put_visit(VISIT, draft(phone, **changes))
@@ -237,7 +242,8 @@ INVALID = [  # (what the payload says, the field the shopper is told about)
     ({"started_at": "2026-11-25 and some words"}, "started_at"),
     ({"submit": "yes"}, "submit"),
     ({"reply": 7}, "reply"),
-    ({"position": {"status": "given", "latitude": "53.8", "longitude": -1.5}}, "position"),
+    ({"position": {"status": "given", "latitude": "53.8", "longitude": -1.5}},
+     "position.latitude"),
     ({"position": {"status": "given", "latitude": 53.8, "longitude": -1.5, "accuracy_m": -5}},
      "position.accuracy_m"),
     ({"answers": [{"question_id": True, "value": "yes"}]}, "answers[0].question_id"),

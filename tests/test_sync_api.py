@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 
 import pytest
@@ -264,3 +265,83 @@ def test_the_checklist_version_for_offline_use(api, version):
     first = body["touchpoints"][0]["questions"][0]
     assert first["id"] == version.question_ids[("reception", first["key"])]
     assert {"text", "standard", "guidance", "kind", "na_allowed", "required"} <= first.keys()
+
+
+def test_the_document_serves_the_schema_the_server_validates_against(client):
+    from shopper.domain.sync_schema import VISIT_PAYLOAD
+    document = client.get("/api/openapi.json").json
+    put = document["paths"]["/api/v1/visits/{visit_uuid}"]["put"]
+    assert put["requestBody"]["content"]["application/json"]["schema"] == VISIT_PAYLOAD
+    assert document["components"]["schemas"]["VisitPayload"] == VISIT_PAYLOAD
+
+
+def test_every_shape_error_is_reported_per_field_in_sentences(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    payload["started_at"] = "2026-02-30T09:30:00Z"
+    payload["position"] = {"status": "given", "latitude": 91, "longitude": "west",
+                           "accuracy_m": -1}
+    payload["answers"][0]["note"] = "x" * 2100
+    payload["answers"][1]["na"] = "yes"
+    payload["answers"][2]["question_id"] = 1.0
+    payload["touchpoints"][0]["moment"] = "shiny"
+    payload["photos"] = [{"uuid": PHOTO.replace("-", ""), "sha256": "0" * 64 + "\n",
+                          "touchpoint_id": True}, {"caption": 7}]
+    payload["submit"] = "yes"
+    response = api.put(VISIT, payload)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "invalid"
+    assert response.json["error"]["fields"] == {
+        "started_at": "A time such as 2026-11-25T09:30:00Z is required.",
+        "position.latitude": "Must be from -90 to 90.",
+        "position.longitude": "Must be a number.",
+        "position.accuracy_m": "Must be 0 or more.",
+        "answers[0].note": "The note is 2,100 characters long: keep it under 2,000.",
+        "answers[1].na": "Must be true or false.",
+        "answers[2].question_id": "Must be a whole number.",
+        "touchpoints[0].moment": "Must be golden, dull or null.",
+        "photos[0].uuid": "A UUID such as 3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f is required.",
+        "photos[0].sha256": "The photo's sha256, in lowercase hex, is required.",
+        "photos[0].touchpoint_id": "Must be a whole number or null.",
+        "photos[1].uuid": "A UUID such as 3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f is required.",
+        "photos[1].sha256": "The photo's sha256, in lowercase hex, is required.",
+        "photos[1].caption": "Must be text.",
+        "submit": "Must be true or false.",
+    }
+    assert visit_count(db) == 0
+
+
+@pytest.mark.parametrize("value", [True, 1.0, 0, -1, 2**63, 10**400],
+                         ids=["true", "float", "zero", "negative", "beyond-sqlite", "huge"])
+def test_an_id_is_a_whole_number_sqlite_can_hold(api, db, assignment, version, value):
+    payload = full_payload(assignment, version)
+    payload["touchpoints"][0]["touchpoint_id"] = value
+    response = api.put(VISIT, payload)
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["touchpoints[0].touchpoint_id"]
+    assert visit_count(db) == 0
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused(api, db, assignment, version, number):
+    """Python's json reads NaN and Infinity; JSON Schema's bounds do not catch NaN."""
+    body = json.dumps(full_payload(assignment, version)).replace('"accuracy_m": 10',
+                                                                 f'"accuracy_m": {number}')
+    response = api.client.put(f"/api/v1/visits/{VISIT}", data=body,
+                              content_type="application/json",
+                              headers={"X-CSRFToken": api.token})
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"position.accuracy_m": "Must be a number or null."}
+    assert visit_count(db) == 0
+
+
+def test_a_missing_field_is_named(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    del payload["started_at"]
+    payload["position"] = {"status": "given", "latitude": 53.8}
+    payload["answers"][0].pop("question_id")
+    response = api.put(VISIT, payload)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {
+        "started_at": "A time such as 2026-11-25T09:30:00Z is required.",
+        "position.longitude": "Required.",
+        "answers[0].question_id": "Required."}

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from shopper.domain.answers import AnswerError, parse_answer
 from shopper.domain.photos import PhotoError, process_photo
-from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE, MAX_REASON
+from shopper.domain.sync_schema import (
+    SHA256_FORM,
+    UUID_FORM,
+    NotAnObject,
+    payload_errors,
+    utc_timestamp,
+)
+from shopper.domain.vocabulary import EDITABLE
 from shopper.store import assignments, reports, visits
 from shopper.store.checklists import StoredVersion, checklist_of_version, load_version
 from shopper.store.connection import Database
@@ -65,13 +70,6 @@ def canonical_digest(payload: dict) -> str:
                           .encode()).hexdigest()
 
 
-UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-SHA256_FORM = re.compile(r"[0-9a-f]{64}")
-TIMESTAMP_FORM = re.compile(
-    r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)", re.ASCII)
-MAX_ID = 2**63 - 1  # SQLite's integers
-
-
 def parse_uuid(value) -> str:
     """The canonical form of a UUID written as the document says (8-4-4-4-12 hex digits)."""
     if not isinstance(value, str) or not UUID_FORM.fullmatch(value):
@@ -79,48 +77,39 @@ def parse_uuid(value) -> str:
     return str(uuidlib.UUID(value))
 
 
-def _id(value) -> int | None:
-    """An id as JSON sends it: an integer SQLite can hold (true and 1.0 are not ids)."""
-    return value if type(value) is int and 0 < value <= MAX_ID else None
-
-
-def _number(value) -> float | None:
-    if type(value) not in (int, float):
-        return None
-    try:
-        return float(value)
-    except OverflowError:
-        return None
-
-
 def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
-    """Check a visit payload against the shopper's assignment and the checklist version the
-    phone used; every problem is reported per field, and nothing is stored if any."""
-    if not isinstance(payload, dict):
-        raise SyncError(400, "bad_json", "The request body must be a JSON object.")
-    errors: dict[str, str] = {}
-    assignment = _assignment(db, shopper_id, payload.get("assignment_id"))
-    version = _version(db, assignment, payload.get("version_id"))
-    parsed = VisitPayload(assignment["id"], version.id, _timestamp(payload, errors),
-                          _position(payload.get("position"), errors),
-                          submit=_flag(payload, "submit", "submit", errors),
+    """Check a visit payload: first its shape against the schema the OpenAPI document
+    serves (every problem reported per field), then what no schema can say: the shopper's
+    own assignment, that assignment's checklist version, and what each question accepts.
+    Nothing is stored if anything is refused."""
+    try:
+        errors = payload_errors(payload)
+    except NotAnObject:
+        raise SyncError(400, "bad_json", "The request body must be a JSON object.") from None
+    if errors:
+        raise SyncError(422, "invalid", "Some of the visit could not be accepted.", errors)
+    assignment = _assignment(db, shopper_id, payload["assignment_id"])
+    version = _version(db, assignment, payload["version_id"])
+    parsed = VisitPayload(assignment["id"], version.id, utc_timestamp(payload["started_at"]),
+                          _position(payload.get("position")),
+                          submit=payload.get("submit", False),
+                          reply=payload.get("reply", "").strip(),
                           digest=canonical_digest(payload))
     questions = version.questions_by_id()
-    for i, item in enumerate(_list(payload, "answers", errors)):
-        _answer(item, f"answers[{i}]", questions, parsed, errors)
     touchpoint_ids = set(version.touchpoint_ids.values())
-    for i, item in enumerate(_list(payload, "touchpoints", errors)):
+    for i, item in enumerate(payload.get("answers", [])):
+        _answer(item, f"answers[{i}]", questions, parsed, errors)
+    for i, item in enumerate(payload.get("touchpoints", [])):
         _moment(item, f"touchpoints[{i}]", touchpoint_ids, parsed, errors)
-    for i, item in enumerate(_list(payload, "photos", errors)):
+    for i, item in enumerate(payload.get("photos", [])):
         _photo(item, f"photos[{i}]", questions, touchpoint_ids, parsed, errors)
-    parsed.reply = _text(payload, "reply", MAX_NOTE, "reply", errors)
     if errors:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.", errors)
     return parsed
 
 
 def _assignment(db, shopper_id, assignment_id) -> dict:
-    row = assignments.assignment_of_shopper(db, _id(assignment_id), shopper_id)
+    row = assignments.assignment_of_shopper(db, assignment_id, shopper_id)
     if row is None:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"assignment_id": "No such assignment of yours."})
@@ -128,131 +117,55 @@ def _assignment(db, shopper_id, assignment_id) -> dict:
 
 
 def _version(db, assignment, version_id) -> StoredVersion:
-    checklist_id = checklist_of_version(db, _id(version_id))
+    checklist_id = checklist_of_version(db, version_id)
     if checklist_id is None or checklist_id != assignment["checklist_id"]:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"version_id": "Not a version of this assignment's checklist."})
     return load_version(db, version_id)
 
 
-def _timestamp(payload, errors) -> str:
-    """An RFC 3339 time with its offset, stored in UTC to the second."""
-    value = payload.get("started_at")
-    try:
-        if not isinstance(value, str) or not TIMESTAMP_FORM.fullmatch(value):
-            raise ValueError
-        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (ValueError, OverflowError):
-        errors["started_at"] = "A time such as 2026-11-25T09:30:00Z is required."
-        return ""
-
-
-def _position(value, errors) -> Position:
+def _position(value) -> Position:
     if value is None:
-        return Position()
-    if not isinstance(value, dict) or value.get("status") not in (
-            "given", "refused", "unavailable", "not_asked"):
-        errors["position"] = "status must be given, refused, unavailable or not_asked."
         return Position()
     if value["status"] != "given":
         return Position(value["status"])
-    lat, lon = _number(value.get("latitude")), _number(value.get("longitude"))
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors["position"] = "latitude and longitude must be numbers on the globe."
-        return Position()
     accuracy = value.get("accuracy_m")
-    if accuracy is not None:
-        accuracy = _number(accuracy)
-        if accuracy is None or not 0 <= accuracy < float("inf"):
-            errors["position.accuracy_m"] = "The accuracy is a distance in metres, or null."
-            return Position()
-    return Position("given", lat, lon, accuracy)
-
-
-def _list(payload, name, errors) -> list:
-    value = payload.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        errors[name] = "Must be a list of objects."
-        return []
-    return value
-
-
-def _flag(item, name, where, errors) -> bool:
-    """An optional boolean: absent is false, anything but true or false is refused."""
-    value = item.get(name, False)
-    if type(value) is not bool:
-        errors[where] = "Must be true or false."
-        return False
-    return value
-
-
-def _text(item, name, limit, where, errors) -> str:
-    """An optional string of at most `limit` characters as sent; stored stripped."""
-    value = item.get(name, "")
-    if not isinstance(value, str):
-        errors[where] = "Must be text."
-    elif len(value) > limit:
-        errors[where] = f"The {name} is {len(value):,} characters long: keep it under {limit:,}."
-    else:
-        return value.strip()
-    return ""
+    return Position("given", float(value["latitude"]), float(value["longitude"]),
+                    None if accuracy is None else float(accuracy))
 
 
 def _answer(item, where, questions, parsed, errors) -> None:
-    question_id = _id(item.get("question_id"))
-    q = questions.get(question_id)
+    q = questions.get(item["question_id"])
     if q is None:
         errors[f"{where}.question_id"] = "That question is not part of this visit's checklist."
         return
     value = item.get("value")
-    na = _flag(item, "na", f"{where}.na", errors)
-    note = _text(item, "note", MAX_NOTE, f"{where}.note", errors)
-    if value is not None and type(value) not in (str, int, float):
-        errors[f"{where}.value"] = "Not a valid answer for this question."
-        return
     try:
-        answer = parse_answer(q, None if value is None else str(value), na)
+        answer = parse_answer(q, None if value is None else str(value), item.get("na", False))
     except AnswerError as err:
         errors[f"{where}.value"] = str(err)
         return
-    parsed.answers[question_id] = (answer, note)
+    parsed.answers[item["question_id"]] = (answer, item.get("note", "").strip())
 
 
 def _moment(item, where, touchpoint_ids, parsed, errors) -> None:
-    touchpoint_id = _id(item.get("touchpoint_id"))
+    touchpoint_id = item["touchpoint_id"]
     if touchpoint_id not in touchpoint_ids:
         errors[f"{where}.touchpoint_id"] = "That touchpoint is not part of this checklist."
         return
-    moment = item.get("moment")
-    if moment not in (None, "golden", "dull"):
-        errors[f"{where}.moment"] = "Must be golden, dull or null."
-        return
-    reason = _text(item, "reason", MAX_REASON, f"{where}.reason", errors)
-    note = _text(item, "note", MAX_NOTE, f"{where}.note", errors)
-    parsed.moments[touchpoint_id] = (moment, reason, note)
+    parsed.moments[touchpoint_id] = (item.get("moment"), item.get("reason", "").strip(),
+                                     item.get("note", "").strip())
 
 
 def _photo(item, where, questions, touchpoint_ids, parsed, errors) -> None:
-    try:
-        photo_uuid = parse_uuid(item.get("uuid"))
-    except SyncError as err:
-        errors[f"{where}.uuid"] = err.message
-        return
-    sha = item.get("sha256")
-    if not isinstance(sha, str) or not SHA256_FORM.fullmatch(sha):
-        errors[f"{where}.sha256"] = "The photo's sha256, in lowercase hex, is required."
-        return
     qid, tp_id = item.get("question_id"), item.get("touchpoint_id")
-    if (qid is None) == (tp_id is None) or (qid is not None and _id(qid) not in questions) or (
-            tp_id is not None and _id(tp_id) not in touchpoint_ids):
+    if (qid is None) == (tp_id is None) or (qid is not None and qid not in questions) or (
+            tp_id is not None and tp_id not in touchpoint_ids):
         errors[where] = "A photo belongs to one question or one touchpoint of this checklist."
         return
-    caption = _text(item, "caption", MAX_CAPTION, f"{where}.caption", errors)
-    if f"{where}.caption" in errors:
-        return
-    parsed.photos[photo_uuid] = {"sha256": sha, "question_id": qid, "touchpoint_id": tp_id,
-                                 "caption": caption}
+    parsed.photos[str(uuidlib.UUID(item["uuid"]))] = {
+        "sha256": item["sha256"], "question_id": qid, "touchpoint_id": tp_id,
+        "caption": item.get("caption", "").strip()}
 
 
 def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, payload) -> dict:

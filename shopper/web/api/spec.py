@@ -1,13 +1,12 @@
 """The OpenAPI 3 description of the sync API. tests/test_sync_api.py keeps it equal to the
 routes the app registers, and tests/test_api_fuzz.py holds every answer to it, so it
-cannot drift."""
+cannot drift. The visit payload's schema is the one the server validates against
+(shopper/domain/sync_schema.py): its shape is described there, once."""
 
 from __future__ import annotations
 
+from shopper.domain.sync_schema import SHA256, UUID, VISIT_PAYLOAD
 from shopper.domain.vocabulary import VISIT_STATUSES
-
-UUID = {"type": "string", "format": "uuid"}
-SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 
 ERROR = {
     "type": "object",
@@ -40,52 +39,6 @@ VISIT_STATE = {
                            "description": "sha256 of the last visit payload accepted"},
     },
 }
-
-VISIT_PAYLOAD = {
-    "type": "object",
-    "required": ["assignment_id", "version_id", "started_at"],
-    "properties": {
-        "assignment_id": {"type": "integer"},
-        "version_id": {"type": "integer", "description": "the checklist version shown"},
-        "started_at": {"type": "string", "format": "date-time"},
-        "position": {
-            "type": "object", "required": ["status"],
-            "properties": {
-                "status": {"type": "string",
-                           "enum": ["given", "refused", "unavailable", "not_asked"]},
-                "latitude": {"type": "number", "minimum": -90, "maximum": 90},
-                "longitude": {"type": "number", "minimum": -180, "maximum": 180},
-                "accuracy_m": {"type": ["number", "null"], "minimum": 0}},
-            "if": {"properties": {"status": {"const": "given"}}},
-            "then": {"required": ["latitude", "longitude"]}},
-        "answers": {"type": "array", "items": {
-            "type": "object", "required": ["question_id"],
-            "properties": {
-                "question_id": {"type": "integer"},
-                "value": {"type": ["string", "number", "null"],
-                          "description": "yes/no, 1-5, an option label, a number, seconds "
-                                         "or text; null when not answered"},
-                "na": {"type": "boolean"}, "note": {"type": "string", "maxLength": 2000}}}},
-        "touchpoints": {"type": "array", "items": {
-            "type": "object", "required": ["touchpoint_id"],
-            "properties": {
-                "touchpoint_id": {"type": "integer"},
-                "moment": {"type": ["string", "null"], "enum": ["golden", "dull", None]},
-                "reason": {"type": "string", "maxLength": 200},
-                "note": {"type": "string", "maxLength": 2000}}}},
-        "photos": {"type": "array", "items": {
-            "type": "object", "required": ["uuid", "sha256"],
-            "properties": {
-                "uuid": UUID, "sha256": SHA256,
-                "question_id": {"type": ["integer", "null"]},
-                "touchpoint_id": {"type": ["integer", "null"]},
-                "caption": {"type": "string", "maxLength": 200}}}},
-        "submit": {"type": "boolean",
-                   "description": "send for review once every photo has arrived"},
-        "reply": {"type": "string", "description": "answer to head office's comment"},
-    },
-}
-
 
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}

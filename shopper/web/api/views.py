@@ -1,4 +1,4 @@
-"""The JSON sync API under /api/v1/ (documented in api_spec.py, served at
+"""The JSON sync API under /api/v1/ (documented in spec.py, served at
 /api/openapi.json). Same session as the pages; state-changing calls carry the CSRF token
 in an X-CSRFToken header. Errors: {"error": {"code", "message", "fields"}}."""
 
