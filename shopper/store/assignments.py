@@ -82,10 +82,3 @@ def add_assignment(db: Database, row: dict) -> int:
 def has_open_assignment(db: Database, shopper_id: int) -> bool:
     return db.execute("SELECT 1 FROM assignments WHERE shopper_id = ? AND status = 'open'",
                       [shopper_id]).fetchone() is not None
-
-
-def assignment_of_shopper(db: Database, assignment_id: int | None,
-                          shopper_id: int) -> dict | None:
-    """The assignment if it is this shopper's, whatever its status."""
-    return next(db.query("SELECT * FROM assignments WHERE id = ? AND shopper_id = ?",
-                         [assignment_id, shopper_id]), None)

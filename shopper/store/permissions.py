@@ -30,6 +30,19 @@ def visit_for_shopper(db: Database, user, visit_uuid: str) -> dict | None:
     ), None)
 
 
+def sync_visit(db: Database, shopper_id: int, visit_uuid: str) -> dict | None:
+    """The visit row with this id if it is this shopper's (what the sync API may touch)."""
+    visit = next(db.query("SELECT * FROM visits WHERE uuid = ?", [visit_uuid]), None)
+    return visit if visit is not None and visit["shopper_id"] == shopper_id else None
+
+
+def sync_assignment(db: Database, shopper_id: int, assignment_id: int | None) -> dict | None:
+    """The assignment if it is this shopper's, whatever its status (a phone may still send
+    a visit it started before the assignment closed)."""
+    return next(db.query("SELECT * FROM assignments WHERE id = ? AND shopper_id = ?",
+                         [assignment_id, shopper_id]), None)
+
+
 def assignment_for_shopper(db: Database, user, assignment_id: int) -> dict | None:
     return next(db.query(
         "SELECT * FROM assignments WHERE id = ? AND shopper_id = ? AND status = 'open'",

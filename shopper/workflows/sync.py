@@ -28,7 +28,7 @@ from shopper.domain.sync_schema import (
     utc_timestamp,
 )
 from shopper.domain.vocabulary import EDITABLE
-from shopper.store import assignments, reports, visits
+from shopper.store import permissions, reports, visits
 from shopper.store.checklists import StoredVersion, checklist_of_version, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
@@ -109,7 +109,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
 
 
 def _assignment(db, shopper_id, assignment_id) -> dict:
-    row = assignments.assignment_of_shopper(db, assignment_id, shopper_id)
+    row = permissions.sync_assignment(db, shopper_id, assignment_id)
     if row is None:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.",
                         {"assignment_id": "No such assignment of yours."})
@@ -173,16 +173,15 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
     visit_uuid = parse_uuid(visit_uuid)
     parsed = parse_payload(db, shopper_id, payload)
     with db.atomic():
-        visit = visits.visit_by_uuid(db, visit_uuid)
-        if visit is None:
+        if visits.visit_by_uuid(db, visit_uuid) is None:
             try:
                 start_visit(db, uuid=visit_uuid, assignment_id=parsed.assignment_id,
                             shopper_id=shopper_id, started_at=parsed.started_at,
                             position=parsed.position, version_id=parsed.version_id)
             except VisitError as err:
                 raise SyncError(409, "conflict", str(err)) from None
-            visit = visits.visit_by_uuid(db, visit_uuid)
-        if visit["shopper_id"] != shopper_id:
+        visit = permissions.sync_visit(db, shopper_id, visit_uuid)
+        if visit is None:
             raise SyncError(404, "not_found", "No such visit.")
         if visit["status"] not in EDITABLE + ("incomplete",):
             if visit["content_hash"] == parsed.digest:
@@ -240,8 +239,8 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
     if not SHA256_FORM.fullmatch(sha256):
         raise SyncError(422, "invalid_sha256", "The X-Content-SHA256 header must be the "
                                                "photo's sha256 in lowercase hex.")
-    visit = visits.visit_by_uuid(db, visit_uuid)
-    if visit is None or visit["shopper_id"] != shopper_id:
+    visit = permissions.sync_visit(db, shopper_id, visit_uuid)
+    if visit is None:
         raise SyncError(404, "not_found", "No such visit: send the visit before its photos.")
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
@@ -287,8 +286,8 @@ def visit_state(db: Database, visit_uuid: str) -> dict:
 
 
 def shopper_visit_state(db: Database, shopper_id: int, visit_uuid: str) -> dict:
-    visit = visits.visit_by_uuid(db, parse_uuid(visit_uuid))
-    if visit is None or visit["shopper_id"] != shopper_id:
+    visit = permissions.sync_visit(db, shopper_id, parse_uuid(visit_uuid))
+    if visit is None:
         raise SyncError(404, "not_found", "No such visit.")
     return {**visit_state(db, visit["uuid"]), "payload": visit_payload(db, visit)}
 
