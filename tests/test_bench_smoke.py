@@ -13,6 +13,8 @@ from bench.common import ROOT
 
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
 
+pytestmark = pytest.mark.slow  # gunicorn, subprocesses and chromium
+
 
 @pytest.fixture(autouse=True)
 def report_untouched():

@@ -11,6 +11,8 @@ import pytest
 
 from bench import head_office, throughput
 
+pytestmark = pytest.mark.slow  # real gunicorn servers and wrk
+
 
 def require_wrk() -> None:
     if shutil.which("wrk") is None:

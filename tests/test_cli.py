@@ -13,6 +13,7 @@ COMMANDS = ["init-db", "demo", "create-user", "import-checklist", "backup", "cle
             "expire-photos", "run"]
 
 
+@pytest.mark.slow  # a fresh interpreter per command
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(tmp_path, command):
     result = subprocess.run(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import statistics
 from datetime import date, timedelta
 
+import pytest
+
 from shopper.domain.scoring import score_visit
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
@@ -29,6 +31,7 @@ def test_loading_twice_changes_nothing(app, db):
     assert table_counts(db) == before
 
 
+@pytest.mark.slow  # loads the whole demo data set, seconds of work
 def test_demo_command_names_the_accounts(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output

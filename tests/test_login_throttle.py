@@ -16,7 +16,7 @@ from shopper.store.connection import connect
 
 from .conftest import copy_seed, make_app
 from .live_server import Phone, ServerProcess
-from .support import CSRF, FAST_HASH, OFFICE, PASSWORD, SHOPPER, AuthActions, csrf_token
+from .support import CSRF, OFFICE, PASSWORD, SHOPPER, AuthActions, csrf_token
 
 WRONG = "not-the-password"
 NO_MATCH = "That email and password do not match an active account."
@@ -198,14 +198,12 @@ def try_password(base, email, password, start: threading.Barrier) -> int:
 
 
 def test_parallel_guesses_at_two_server_processes_check_five_passwords_at_most(
-        instance, seeded_database):
-    copy_seed(seeded_database, instance)
-    (instance / "config.py").write_text(f"PASSWORD_HASH_METHOD = {FAST_HASH!r}\n")
-    db = connect(instance / "shopper.sqlite3")
+        server_instance):
+    db = connect(server_instance / "shopper.sqlite3")
     # A slow hash for this account widens the gap between counting and checking.
     user_id = db.execute("SELECT id FROM users WHERE email = ?", [SHOPPER]).fetchone()[0]
     accounts.set_password(db, user_id, PASSWORD, "pbkdf2:sha256:300000")
-    servers = [ServerProcess(instance).start(), ServerProcess(instance).start()]
+    servers = [ServerProcess(server_instance).start(), ServerProcess(server_instance).start()]
     try:
         guesses = 16
         start, statuses = threading.Barrier(guesses, timeout=30), []

@@ -10,6 +10,7 @@ import pytest
 
 from shopper.workflows import review
 
+from . import factories
 from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 
 
@@ -120,9 +121,9 @@ def test_a_correction_needs_a_reason_is_audited_and_rescores(app, db):
                                          [OFFICE]).fetchone()[0]
 
 
-def test_a_published_visit_is_not_reviewed_again(app, db):
-    visit = next(db.query("SELECT * FROM visits WHERE status = 'published' LIMIT 1"))
-    office = signed_in(app, OFFICE)
+def test_a_published_visit_is_not_reviewed_again(empty_app, small_db):
+    visit = factories.one_visit(small_db, status="published")
+    office = signed_in(empty_app, OFFICE)
     token = csrf_token(office, f"/office/review/{visit['uuid']}")
     response = office.post(f"/office/review/{visit['uuid']}/publish",
                            data={"csrf_token": token})
@@ -131,10 +132,10 @@ def test_a_published_visit_is_not_reviewed_again(app, db):
 
 
 @pytest.mark.parametrize("step", ["hold", "return", "correct", "publish"])
-def test_a_visit_another_reviewer_just_published_is_not_changed(db, step):
+def test_a_visit_another_reviewer_just_published_is_not_changed(small_db, one_visit, step):
     """Two reviewers open the same visit; the first publishes it. The second's step, made
     on the page they still have open, is refused and changes nothing."""
-    visit = waiting(db)[0]  # as the second reviewer's request read it
+    db, visit = small_db, one_visit  # the visit as the second reviewer's request read it
     office = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
     review.publish(db, visit, office)
     history = db.execute("SELECT COUNT(*) FROM audit_log WHERE visit_id = ?",

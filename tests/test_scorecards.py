@@ -17,6 +17,7 @@ from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
 from shopper.web import charts
 
+from . import factories
 from .support import MANAGER_A, MANAGER_B, OFFICE, SHOPPER, csrf_token, signed_in
 
 
@@ -95,6 +96,13 @@ def test_acknowledging_is_recorded_for_head_office(app, db):
     assert "Acknowledged on" in office_page.get_data(as_text=True)
 
 
+@pytest.fixture
+def published_visit(small_db):
+    """One published visit to LDS01, one standard met and one missed, in an otherwise empty
+    database (tests/factories.py)."""
+    return factories.one_visit(small_db, status="published")
+
+
 def failed_question(db, visit):
     return db.execute("SELECT question_id FROM answers WHERE visit_id = ? AND outcome = "
                       "'not_met' ORDER BY question_id", [visit["id"]]).fetchone()[0]
@@ -107,12 +115,12 @@ def failed_question(db, visit):
     ({"description": "x", "owner": "Ana", "due_date": "-1"}, "cannot be in the past"),
     ({"description": "x" * 1001, "owner": "Ana", "due_date": "+7"}, "under 1,000 characters"),
 ])
-def test_action_forms_say_what_is_wrong(app, db, form, message):
-    visit = published(db)[0]
+def test_action_forms_say_what_is_wrong(empty_app, small_db, published_visit, form, message):
+    db, visit = small_db, published_visit
     question = failed_question(db, visit)
     if form["due_date"][0] in "+-":
         form["due_date"] = (date.today() + timedelta(days=int(form["due_date"]))).isoformat()
-    client = signed_in(app, MANAGER_A)
+    client = signed_in(empty_app, MANAGER_A)
     token = csrf_token(client, f"/branch/visits/{visit['uuid']}")
     response = client.post(f"/branch/visits/{visit['uuid']}/actions/{question}",
                            data={"csrf_token": token, **form})
@@ -149,11 +157,11 @@ def test_an_action_is_recorded_then_done_and_head_office_sees_it(app, db):
         "csrf_token": token_b, "done_note": "x"}).status_code == 404
 
 
-def test_an_action_only_for_a_standard_that_was_not_met(app, db):
-    visit = published(db)[0]
+def test_an_action_only_for_a_standard_that_was_not_met(empty_app, small_db, published_visit):
+    db, visit = small_db, published_visit
     met = db.execute("SELECT question_id FROM answers WHERE visit_id = ? AND outcome = 'met'",
                      [visit["id"]]).fetchone()[0]
-    client = signed_in(app, MANAGER_A)
+    client = signed_in(empty_app, MANAGER_A)
     token = csrf_token(client, f"/branch/visits/{visit['uuid']}")
     response = client.post(f"/branch/visits/{visit['uuid']}/actions/{met}", data={
         "csrf_token": token, "description": "x", "owner": "y",

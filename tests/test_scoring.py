@@ -811,11 +811,16 @@ def any_answer(q: Question) -> st.SearchStrategy:
     return st.one_of(*choices)
 
 
+# Built once: a strategy built afresh at every draw is validated afresh too, which made
+# each example of a whole visit cost tens of milliseconds.
+ANY_ANSWERS = [(tp, q, any_answer(q)) for tp, q in DEFAULT_CHECKLIST.questions()]
+
+
 @st.composite
 def visits(draw) -> dict:
     answers = {}
-    for tp, q in DEFAULT_CHECKLIST.questions():
-        answer = draw(any_answer(q))
+    for tp, q, answers_to_q in ANY_ANSWERS:
+        answer = draw(answers_to_q)
         if answer is not None:
             answers[(tp.key, q.key)] = answer
     return answers
