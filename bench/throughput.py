@@ -24,6 +24,10 @@ CONNECTIONS = (8, 32)
 WORKERS = 2
 WARMUP_S, RUN_S, RUNS = 2, 3, 5
 TARGET_SHARE = 0.60
+# The visit page's own bar since issue 13 removed signing.py (which skipped re-checking
+# the session cookie's signature and re-signing the form token on every page): at or
+# above half the bare page, paying for plain Flask sessions and flask-wtf tokens.
+VISIT_PAGE_SHARE = 0.50
 TARGET_P95_MS = 30
 VISIT_SCREEN = 4  # the service desk: the checklist's longest touchpoint screen
 
@@ -82,7 +86,8 @@ def prepare_pages(instance: Path) -> list[dict]:
         db.close()
     return [
         {"name": "Shopper's visit page (service desk screen)", "email": SHOPPER,
-         "path": f"/field/visits/{visit_uuid}/touchpoints/{VISIT_SCREEN}"},
+         "path": f"/field/visits/{visit_uuid}/touchpoints/{VISIT_SCREEN}",
+         "target_share": VISIT_PAGE_SHARE},
         {"name": "Manager's scorecard (LDS01)", "email": MANAGER,
          "path": f"/branch/visits/{scorecard}", "kept": True},
         {"name": "League table (head office, 90 days)", "email": OFFICE,
@@ -198,8 +203,9 @@ def _section(pages: list[dict], smoke: bool) -> Section:
                          f"{cell['share']:.0%}" if ok else "**invalid**",
                          f"{app['not_ok'] + bare['not_ok']} / "
                          f"{app['socket_errors'] + bare['socket_errors']}"])
+            share = page.get("target_share", TARGET_SHARE)
             targets[f"{page['name']}, {n} connections: req/s of the bare page"] = (
-                ok and cell["share"] >= TARGET_SHARE, f"≥ {TARGET_SHARE:.0%}")
+                ok and cell["share"] >= share, f"≥ {share:.0%}")
             if n == max(CONNECTIONS):
                 targets[f"{page['name']}, {n} connections: p95"] = (
                     ok and app["p95_ms"] <= TARGET_P95_MS, f"≤ {TARGET_P95_MS} ms")
