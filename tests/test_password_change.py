@@ -47,3 +47,13 @@ def test_a_refused_change_says_why_and_changes_nothing(app, current, new, repeat
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/account/password")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_guessing_the_current_password_is_throttled_like_signing_in(app):
+    client = signed_in(app, SHOPPER)
+    for _ in range(5):  # LOGIN_MAX_FAILURES_PER_ACCOUNT
+        assert change(client, current="a-wrong-guess").status_code == 422
+    refused = change(client)  # even the right password now waits
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert AuthActions(app.test_client()).login(SHOPPER, NEW).status_code != 302

@@ -122,25 +122,37 @@ def refuse(form, message: str, status: int, headers: dict | None = None):
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    current = PasswordField("Current password", validators=[
+        DataRequired("Give your current password."), Length(max=MAX_PASSWORD)])
     new = PasswordField("New password", validators=[
-        DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-                               message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
+        DataRequired("Choose a new password."),
+        Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+               message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
     repeat = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new", message="The two new passwords differ.")])
+        DataRequired("Type the new password again."),
+        EqualTo("new", message="The two new passwords differ.")])
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @allow(*ROLES)
 def password():
     """Change one's own password. Every other session of the account ends; this one goes
-    on."""
+    on. A wrong current password counts as a failed sign-in (throttle.py), so a session
+    left open on a shared computer cannot be used to guess the password."""
     form = PasswordForm()
     if form.validate_on_submit():
         db = get_db()
+        attempt = throttle.admit_attempt(db, current_user.email, request.remote_addr or "",
+                                         throttle.utc_now(),
+                                         throttle.Limits.from_config(current_app.config))
+        if attempt.wait is not None:
+            form.current.errors.append(throttle.wait_message(attempt.wait))
+            return render_template("auth/password.html", form=form), 429, {
+                "Retry-After": str(math.ceil(attempt.wait.total_seconds()))}
         if not accounts.password_matches(db, current_user.id, form.current.data):
             form.current.errors.append("That is not your current password.")
         else:
+            throttle.record_success(db, attempt.attempt_id)
             accounts.set_password(db, current_user.id, form.new.data,
                                   current_app.config["PASSWORD_HASH_METHOD"])
             login_user(User(accounts.load_user(db, current_user.id)))
