@@ -37,10 +37,25 @@ def main() -> None:
               f"Machine: {machine()}.", "",
               "Timings are medians of several runs in one go on a shared, noisy machine; "
               "ratios compare with a baseline measured in the same run.", ""]
-    text = "\n".join(header + [s.markdown() for s in sections])
+    text = "\n".join(header + [s.markdown() for s in sections]) + kept_history(args.out)
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write(text)
     print(f"Wrote {args.out}")
+
+
+HISTORY = "\n## History\n"
+
+
+def kept_history(path: str) -> str:
+    """The file's "History" section (before-and-after figures of past changes, written by
+    hand), which a new run keeps below its own results."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            old = fh.read()
+    except FileNotFoundError:
+        return ""
+    start = old.find(HISTORY)
+    return "" if start < 0 else "\n" + old[start:].strip("\n") + "\n"
 
 
 if __name__ == "__main__":
