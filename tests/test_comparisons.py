@@ -200,3 +200,13 @@ def test_each_league_row_drills_down_to_the_branch_and_its_visits(app, db):
     page = html.unescape(client.get(f"/office/league?{query()}").get_data(as_text=True))
     assert f'href="/branch/{branch}"' in page
     assert f'href="/office/visits?{query()}&branch={branch}"' in page
+
+
+def test_the_spread_is_the_population_standard_deviation():
+    from shopper.domain.comparisons import spread
+
+    scores = [70, 80, 90]
+    mean = sum(scores) / 3
+    mean_square = sum(s * s for s in scores) / 3
+    assert spread(mean, mean_square) == 8.2  # sqrt(200 / 3)
+    assert spread(80, 80 * 80 - 1e-9) == 0.0  # rounding never makes it negative

@@ -6,10 +6,10 @@ the CSV exports share, so that an export's numbers are the screen's."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from shopper.domain.comparisons import spread
 from shopper.store.connection import Database
 
 
@@ -162,18 +162,6 @@ def heat_map(db: Database, scope: Scope) -> dict:
     return {"touchpoints": order, "rows": rows}
 
 
-def with_region_rollups(rows: list[dict], branch_rows: list[dict]) -> list[dict]:
-    """Some of a heat map's branch rows (a page of them), each region's roll-up row
-    before the first of its branches."""
-    rollups = {row["region"]: row for row in rows if row["rollup"]}
-    shown: list[dict] = []
-    for row in branch_rows:
-        if not shown or shown[-1]["region"] != row["region"]:
-            shown.append(rollups[row["region"]])
-        shown.append(row)
-    return shown
-
-
 def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
                       touchpoint: str | None) -> list[dict]:
     """The published visits behind a heat-map cell (or a league-table row)."""
@@ -222,16 +210,12 @@ def monthly_trend(db: Database, scope: Scope) -> dict:
             "touchpoints": touchpoints}
 
 
-def _spread(mean: float, mean_square: float) -> float:
-    return round(math.sqrt(max(mean_square - mean * mean, 0.0)), 1)
-
-
 def consistency(db: Database, scope: Scope) -> dict:
     """How much scores vary (population standard deviation): per branch over its visits,
     and per touchpoint over every visit. One bad moment can undo good ones."""
     where, params = scope.where()
     branches = [
-        {**r, "spread": _spread(r["average"], r["mean_square"]),
+        {**r, "spread": spread(r["average"], r["mean_square"]),
          "average": round(r["average"], 1)}
         for r in db.query(
             f"""SELECT b.id, b.name, b.region, COUNT(*) AS visits, AVG(v.score) AS average,
@@ -242,7 +226,7 @@ def consistency(db: Database, scope: Scope) -> dict:
     tp_where, tp_params = scope.where_touchpoints()
     touchpoints = [
         {"key": r["key"], "name": names.get(r["key"], r["key"]), "visits": r["n"],
-         "average": round(r["average"], 1), "spread": _spread(r["average"], r["mean_square"])}
+         "average": round(r["average"], 1), "spread": spread(r["average"], r["mean_square"])}
         for r in db.query(
             f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS n, AVG(vt.score) AS average,
                        AVG(vt.score * vt.score) AS mean_square

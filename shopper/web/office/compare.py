@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from shopper.domain.comparisons import with_region_rollups
 from shopper.store import comparisons, exports, permissions, reports
 from shopper.web import charts, page_cache
 from shopper.web.access import allow
@@ -78,7 +79,7 @@ def heatmap():
         heat = comparisons.heat_map(get_db(), scope)
         page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
                        current_app.config["LIST_PAGE_SIZE"])
-        rows = comparisons.with_region_rollups(heat["rows"], page.items)
+        rows = with_region_rollups(heat["rows"], page.items)
         for row in rows:  # bands and labels here rather than in the template: cells are many
             for cell in row["cells"].values():
                 cell["band"] = score_band(cell["score"])
