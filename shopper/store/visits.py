@@ -20,6 +20,23 @@ class VisitError(ValueError):
     pass
 
 
+class VisitLocked(VisitError):
+    """The visit has been sent for review: the shopper can no longer change it."""
+
+    def __init__(self):
+        super().__init__("This visit has been sent for review and can no longer be changed.")
+
+
+def require_status(db: Database, visit_id: int, allowed: tuple[str, ...]) -> str:
+    """The visit's status as this transaction sees it, or VisitLocked if it is not one of
+    `allowed`. Called inside the write transaction of a change that depends on the status,
+    so a change racing a submission or a publication is refused, never written."""
+    status = status_of(db, visit_id)
+    if status not in allowed:
+        raise VisitLocked()
+    return status
+
+
 @dataclass(frozen=True)
 class Position:
     """Where the phone said it was when the visit started (proof of visit)."""

@@ -42,25 +42,26 @@ def missing(db: Database, visit: dict, photos_listed: dict | None = None) -> lis
 
 def submit(db: Database, visit: dict, *, actor_id: int, reply: str = "",
            photos_listed: dict | None = None) -> None:
-    """Send the visit for review, or raise NotReady (nothing is written then). `visit` is
-    the row as read in this transaction; `photos_listed` is the phone's photo list when
+    """Send the visit for review, or raise NotReady, or VisitLocked if it has been sent
+    already (nothing is written then). `photos_listed` is the phone's photo list when
     photos may still be on their way (the sync API), None when every photo is held (the
     review page)."""
-    if visit["status"] not in (*EDITABLE, "incomplete"):
-        raise visits.VisitError("this visit has already been sent")
-    lacking = missing(db, visit, photos_listed)
-    if lacking:
-        raise NotReady(lacking)
-    if visit["status"] == "returned" and not reply:
-        raise NotReady([], reply_required=True)
     with db.atomic():
-        if visit["status"] == "returned":
+        # The status as this write transaction sees it: a second tap, another tab or a
+        # publication may have moved the visit on since the caller read it.
+        status = visits.require_status(db, visit["id"], (*EDITABLE, "incomplete"))
+        lacking = missing(db, visit, photos_listed)
+        if lacking:
+            raise NotReady(lacking)
+        if status == "returned" and not reply:
+            raise NotReady([], reply_required=True)
+        if status == "returned":
             audit.record(db, visit["id"], actor_id, "shopper_replied", comment=reply)
         if photos_listed is None:
             visits.score_and_store(db, visit["id"])
             visits.change_status(db, visit["id"], "submitted", actor_id=actor_id)
             return
-        if visit["status"] != "incomplete":
+        if status != "incomplete":
             visits.change_status(db, visit["id"], "incomplete", actor_id=actor_id)
         finish_if_complete(db, visit["id"], actor_id)
 

@@ -15,7 +15,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -33,7 +32,7 @@ from shopper.web.db import get_db
 from shopper.web.errors import json_error
 from shopper.web.field import bp
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
-from shopper.workflows import submission
+from shopper.workflows import drafts, submission
 
 
 def own_visit(visit_uuid: str) -> dict:
@@ -44,13 +43,19 @@ def own_visit(visit_uuid: str) -> dict:
 
 
 def editable(visit: dict) -> None:
-    """Refuse a change to a visit that has been sent (409), with a clear message."""
+    """Refuse at once a change to a visit that has been sent. The change itself checks
+    again inside its write transaction (workflows/drafts.py), where a race is caught."""
     if visit["status"] not in EDITABLE:
-        message = "This visit has been sent for review and can no longer be changed."
-        if wants_json():
-            abort(make_response(json_error(409, "visit_locked", message)))
-        flash(message, "error")
-        abort(redirect(url_for("field.review", visit_uuid=visit["uuid"]), 303))
+        raise visits.VisitLocked()
+
+
+@bp.errorhandler(visits.VisitLocked)
+def locked(err: visits.VisitLocked):
+    """A change to a sent visit: 409 for the page's scripts, the review screen for a form."""
+    if wants_json():
+        return json_error(409, "visit_locked", str(err))
+    flash(str(err), "error")
+    return redirect(url_for("field.review", visit_uuid=request.view_args["visit_uuid"]), 303)
 
 
 @bp.route("/")
@@ -138,7 +143,7 @@ def touchpoint(visit_uuid: str, position: int):
     if request.method == "POST":
         editable(visit)
         entry = parse_touchpoint_form(questions, request.form)
-        _save(db, visit, tp_id, entry)
+        drafts.save_touchpoint(db, visit["id"], tp_id, entry)
         errors = dict(entry.errors)
         errors.update(_attached_photos(db, visit, tp_id, questions))
         if wants_json():
@@ -181,16 +186,6 @@ def _shown_value(qid: int, row: dict | None, posted) -> dict:
             "na": bool(row["na"]), "note": row["note"]}
 
 
-def _save(db, visit: dict, tp_id: int, entry) -> None:
-    with db.atomic():
-        visits.record_answers(db, visit["id"], entry.answers)
-        visits.record_moment(db, visit["id"], tp_id, entry.moment, entry.reason, entry.note)
-        own = {p["uuid"]: p for p in reports.visit_photos(db, visit["id"])}
-        for photo_uuid, caption in entry.captions.items():
-            if photo_uuid in own:
-                visits.set_caption(db, own[photo_uuid]["id"], caption)
-
-
 def _attached_photos(db, visit: dict, tp_id: int, questions) -> dict:
     """Photos sent with the form itself (when the page's script did not upload them)."""
     errors = {}
@@ -208,11 +203,9 @@ def _attached_photos(db, visit: dict, tp_id: int, questions) -> dict:
 
 
 def _store_photo(db, visit, data, photo_uuid, question_id, touchpoint_id, caption) -> dict:
-    processed = process_photo(data)
-    return visits.add_photo(db, current_app.config["PHOTO_FOLDER"], visit_id=visit["id"],
-                            photo_uuid=photo_uuid, processed=processed,
-                            question_id=question_id, touchpoint_id=touchpoint_id,
-                            caption=caption)
+    return drafts.add_photo(db, current_app.config["PHOTO_FOLDER"], visit["id"], photo_uuid,
+                            process_photo(data), question_id=question_id,
+                            touchpoint_id=touchpoint_id, caption=caption)
 
 
 def _next_url(visit_uuid: str, position: int, count: int) -> str:
@@ -269,6 +262,8 @@ def upload_photo(visit_uuid: str):
                              touchpoint_id, caption)
     except PhotoError as err:
         return json_error(422, err.code, err.message)
+    except visits.VisitLocked:
+        raise  # sent meanwhile: 409, as for every change to a sent visit
     except (AnswerError, visits.VisitError) as err:
         return json_error(422, "invalid", str(err))
     return jsonify(photo=photo_json(photo)), 201
@@ -315,7 +310,7 @@ def delete_photo(visit_uuid: str, photo_uuid: str):
     photo = visits.photo_by_uuid(db, photo_uuid)
     if photo is None or photo["visit_id"] != visit["id"]:
         abort(404)
-    visits.remove_photo(db, current_app.config["PHOTO_FOLDER"], photo)
+    drafts.remove_photo(db, current_app.config["PHOTO_FOLDER"], visit["id"], photo)
     if wants_json():
         return jsonify(deleted=photo_uuid)
     return redirect(request.referrer or url_for("field.review", visit_uuid=visit_uuid), 303)
