@@ -24,6 +24,11 @@ DEFAULTS = {
     "MAX_FORM_PARTS": 5000,
     "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
+    # "Keep me signed in on this phone": the session outlives closing the browser for this
+    # long (signing out or changing the password still ends it at once). Its cookie is set
+    # at sign-in only, not again on every response (no Set-Cookie on every static file).
+    "PERMANENT_SESSION_LIFETIME": 30 * 24 * 60 * 60,
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",

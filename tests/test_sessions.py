@@ -68,3 +68,31 @@ def test_a_form_token_from_an_old_page_is_accepted_in_its_session_only(app, monk
     refused = other.post("/logout", data={"csrf_token": old})
     assert refused.status_code == 400
     assert client.post("/logout", data={"csrf_token": old}).status_code == 302
+
+
+def test_keep_me_signed_in_outlives_the_browser_until_sign_out(app):
+    """Ticked (as the sign-in page offers it), the session cookie carries an expiry 30
+    days out, so closing the browser or swiping the app away keeps the shopper signed in;
+    unticked, it ends with the browser. Signing out ends both at once."""
+    kept, session_only = app.test_client(), app.test_client()
+    for client, keep in ((kept, {"keep": "y"}), (session_only, {})):
+        token = csrf_token(client, "/login")
+        client.post("/login", data={"email": SHOPPER, "password": "demo-password",
+                                    "csrf_token": token, **keep})
+    cookie = kept.get_cookie("session")
+    assert cookie.expires is not None
+    days = (cookie.expires.timestamp() - time.time()) / 86400
+    assert 29 < days <= 30
+    assert session_only.get_cookie("session").expires is None
+    assert kept.get("/field/").status_code == 200
+    assert kept.get("/field/").headers.get("Set-Cookie") is None  # set at sign-in only
+    kept.post("/logout", data={"csrf_token": csrf_token(kept, "/field/")})
+    copy = app.test_client()
+    copy.set_cookie("session", cookie.value)
+    assert copy.get("/field/").status_code == 302
+
+
+def test_the_sign_in_page_offers_to_keep_the_phone_signed_in(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Keep me signed in on this phone" in page
+    assert 'name="keep"' in page and "checked" in page

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from shopper.domain.vocabulary import MAX_PASSWORD, MIN_PASSWORD, ROLES
@@ -73,6 +73,7 @@ def load_user(session_id: str):
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    keep = BooleanField("Keep me signed in on this phone", default=True)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -105,6 +106,7 @@ def login():
             return refuse(form, "That email and password do not match an active account.", 401)
         throttle.record_success(db, attempt.attempt_id)
         session.clear()
+        session.permanent = form.keep.data  # else it ends when the browser closes
         user = User(row)
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or user.home)
