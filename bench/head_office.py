@@ -364,7 +364,7 @@ def _section(meta, generated, timings, smoke) -> Section:
         "at a time over HTTP, signed in as head office. The test client and gunicorn "
         "columns build every page every time (`PAGE_CACHE_BYTES=0`), as on the first view "
         "after a publication; *kept* is gunicorn as configured, on a repeat view while no "
-        "published result changed (shopper/page_cache.py). The default view shows the first "
+        "published result changed (shopper/web/page_cache.py). The default view shows the first "
         "page of branches; \"all branches\" is the same page with `show=all`. Targets apply "
         "to the default view, built. Page size as served.",
         "",

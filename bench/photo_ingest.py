@@ -177,7 +177,7 @@ def _body(f: dict, repeat: int) -> str:
         "90, gradients under noise, EXIF orientation 6 with GPS) becomes an upright "
         f"{dw}×{dh} display copy (quality {DISPLAY_QUALITY}) and a {tw}×{th} thumbnail "
         f"(quality {THUMB_QUALITY}), both "
-        "without metadata. *app* is `shopper.photos.process_photo`: libjpeg decodes at half "
+        "without metadata. *app* is `shopper.domain.photos.process_photo`: libjpeg decodes at half "
         "size (draft mode), the copies are shrunk before they are turned. *plain* is "
         "`ImageOps.exif_transpose` then `Image.thumbnail` twice: the transpose decodes every "
         f"pixel first, so `thumbnail` can no longer use draft mode. Median of {repeat} "

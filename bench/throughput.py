@@ -230,7 +230,7 @@ def _section(pages: list[dict], smoke: bool) -> Section:
         body += "\n".join([
             "", "",
             "The scorecard and the league table are kept by each worker until a published "
-            "result changes (shopper/page_cache.py), which the rows above measure: nothing "
+            "result changes (shopper/web/page_cache.py), which the rows above measure: nothing "
             "is published while wrk runs. Below, the same pages with nothing kept "
             "(`SHOPPER_PAGE_CACHE_BYTES=0`): every request builds the page, as the first "
             "view after each publication does. These rows have no target.",

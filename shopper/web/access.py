@@ -2,8 +2,9 @@
 
 Every view declares who may reach it with `@allow(...)`; a before-request hook enforces
 it, and denies any endpoint that declares nothing (tests/test_access_matrix.py walks every
-route × role and fails on an undeclared one). Object-level checks live in the queries a
-view calls (`branch_for_user` and friends): a row the user may not see is "not found".
+route × role and fails on an undeclared one). Which object a user may see is decided in
+store/permissions.py, which every view and the API call: a row the user may not see is
+"not found".
 """
 
 from __future__ import annotations
