@@ -182,3 +182,25 @@ def test_unsent_items_older_than_three_days_are_a_plain_warning(app, server, con
     warning = page.locator("[data-storage-warning]")
     warning.wait_for()
     assert "not been sent for over three days" in warning.inner_text()
+
+
+def test_the_app_still_opens_offline_after_the_session_ended(app, server, context):
+    """The browser forgot the session (closed, expired, or signed out elsewhere): opening
+    the app with signal shows the sign-in page, and that must not cost the shopper the
+    pages kept on the phone: with no signal the app opens from them, unsent visit included."""
+    page = ready_for_offline(context, server.url)
+    context.route("**/api/v1/visits/**", lambda route: route.fulfill(status=503, body="busy"))
+    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit").click()
+    page.wait_for_url("**/field/shell/*/1#*")
+    answer_screen(page)
+    context.clear_cookies()
+    page.goto(server.url + "/field/")
+    assert "/login" in page.url  # with signal: sign in again, please
+    context.set_offline(True)
+    page.goto(server.url + "/field/")
+    assert page.get_by_role("heading", level=1).first.inner_text() == "My assignments"
+    expect(page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "link", name="Continue visit")).to_be_visible()
+    screenshot(page, "offline-after-session-ended-phone")
+    context.set_offline(False)
