@@ -95,9 +95,17 @@ if (owner) {
   sendNow();
 }
 
-// Signing out with unsent items asks first; the items stay on this phone for this user.
+// Signing out needs signal (the server ends the session): with none, say so instead of
+// leaving the browser's "No internet" page. With unsent items it asks first; the items
+// stay on this phone for this user.
 for (const form of document.querySelectorAll("form.signout")) {
   form.addEventListener("submit", async (event) => {
+    if (!navigator.onLine) {
+      event.preventDefault();
+      sayOnce("signout-offline", "Signing out needs signal. Your work stays on this phone: " +
+        "try again when you are back online.");
+      return;
+    }
     if (!owner || form.dataset.confirmed) return;
     event.preventDefault();
     const waiting = await countPending(owner);
@@ -108,4 +116,15 @@ for (const form of document.querySelectorAll("form.signout")) {
       form.submit();
     }
   });
+}
+
+/** A warning at the top of the page, shown once however often it is asked for. */
+function sayOnce(key, text) {
+  if (document.querySelector(`[data-said="${key}"]`)) return;
+  const note = document.createElement("p");
+  note.className = "flash flash-warning";
+  note.setAttribute("role", "alert");
+  note.dataset.said = key;
+  note.textContent = text;
+  document.querySelector("main")?.prepend(note);
 }

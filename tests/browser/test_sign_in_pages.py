@@ -48,3 +48,16 @@ def test_sign_out(live_server, phone):
     assert "You are signed out." in phone.inner_text("main")
     phone.goto(live_server + "/field/")
     assert "/login" in phone.url
+
+
+def test_signing_out_with_no_signal_says_it_needs_signal(live_server, phone):
+    sign_in(phone, live_server, MANAGER_A)
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Sign out").click()
+    alert = phone.get_by_role("alert").filter(has_text="Signing out needs signal")
+    alert.wait_for()
+    assert phone.url == live_server + "/branch/"  # still on the page, not "No internet"
+    screenshot(phone, "signout-offline-phone")
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Sign out").click()
+    phone.wait_for_url("**/login")
