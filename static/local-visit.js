@@ -3,7 +3,7 @@
 import { kick } from "./app.js";
 import { downscale } from "./camera.js";
 import { newId } from "./ids.js";
-import { deletePhoto, getVisit, photosOf, putPhoto, putVisit } from "./store.js";
+import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, updateVisit } from "./store.js";
 import { stopwatch } from "./stopwatch.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content);
@@ -109,10 +109,10 @@ function touchpointScreen(form) {
     timer = null;
     const mine = ++saves;
     read();
-    visit.changedAt = Date.now();
-    visit.problem = null;
-    visit.resumeAt = position;
-    await putVisit(visit);
+    const { answers, moments, photoMeta } = visit; // what this screen owns
+    visit = (await updateVisit(visit.uuid, (stored) => Object.assign(stored, {
+      answers, moments, photoMeta, changedAt: Date.now(), problem: null, resumeAt: position,
+    }))) || visit;
     if (mine === saves && !timer) { // only the latest save may say everything is saved
       status.textContent = "Saved on this phone";
       status.dataset.kind = "ok";
@@ -217,8 +217,7 @@ function touchpointScreen(form) {
     });
     addEventListener("pagehide", () => { if (timer) save(); });
     if (visit.resumeAt !== position) {
-      visit.resumeAt = position;
-      await putVisit(visit);
+      visit = (await updateVisit(visit.uuid, (stored) => { stored.resumeAt = position; })) || visit;
     }
   };
 }
@@ -243,7 +242,7 @@ export function missingItems(version, visit) {
 
 async function reviewScreen(root) {
   const uuid = location.hash.slice(1);
-  const visit = await localVisit(uuid);
+  let visit = await localVisit(uuid);
   const versionId = Number(root.dataset.version);
   const response = await fetch(`/api/v1/checklist-versions/${versionId}`, { credentials: "same-origin" }).catch(() => null);
   const version = response?.ok ? (await response.json()).version : null;
@@ -299,11 +298,9 @@ async function reviewScreen(root) {
       reply.querySelector("textarea").reportValidity();
       return;
     }
-    visit.submit = true;
-    visit.reply = text;
-    visit.changedAt = Date.now();
-    visit.problem = null;
-    await putVisit(visit);
+    visit = (await updateVisit(visit.uuid, (stored) => Object.assign(stored, {
+      submit: true, reply: text, changedAt: Date.now(), problem: null,
+    }))) || visit;
     sessionStorage.setItem("flash", `Visit to ${visit.branchName} saved on this phone: it is sent for review as soon as there is signal.`);
     kick();
     location.href = "/field/";

@@ -2,7 +2,7 @@
 // the server's reply names that exact item (the visit's UUID, each photo's sha256). A page
 // that is not the API's JSON (a captive portal, a proxy's error page) confirms nothing.
 // Runs in pages and in the service worker (Background Sync).
-import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, visitsOf } from "./store.js";
+import { deletePhoto, getVisit, photosOf, putPhoto, updateVisit, visitsOf } from "./store.js";
 
 const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("outbox") : null;
 
@@ -100,16 +100,16 @@ async function sendVisit(visit, token) {
     headers: { "Content-Type": "application/json", "X-CSRFToken": token },
     body: JSON.stringify(payloadOf(visit)),
   });
-  const latest = await getVisit(visit.uuid);
   if (response.ok && reply?.visit?.uuid === visit.uuid) {
-    latest.confirmed = reply.visit;
-    latest.sentAt = sentChange; // a change made while sending is sent next time
-    await putVisit(latest);
-    return latest;
+    return updateVisit(visit.uuid, (latest) => {
+      latest.confirmed = reply.visit;
+      latest.sentAt = sentChange; // a change made while sending is sent next time
+    });
   }
   if ([409, 422].includes(response.status) && reply?.error) {
-    latest.problem = { status: response.status, ...reply.error };
-    await putVisit(latest);
+    await updateVisit(visit.uuid, (latest) => {
+      latest.problem = { status: response.status, ...reply.error };
+    });
     return null;
   }
   throw new Stop("offline", reply?.error?.message || "The server did not confirm the visit");
@@ -123,17 +123,15 @@ async function sendPhoto(visit, photo, token) {
   });
   const held = reply?.visit?.photos?.some((p) => p.uuid === photo.uuid && p.sha256 === photo.sha256);
   if (response.ok && reply?.visit?.uuid === visit.uuid && held) {
-    const latest = await getVisit(visit.uuid);
-    latest.confirmed = reply.visit;
-    await putVisit(latest);
+    const latest = await updateVisit(visit.uuid, (stored) => { stored.confirmed = reply.visit; });
     photo.sentAt = Date.now();
     await putPhoto(photo);
     return latest;
   }
   if ([409, 422].includes(response.status) && reply?.error) {
-    const latest = await getVisit(visit.uuid);
-    latest.problem = { status: response.status, ...reply.error };
-    await putVisit(latest);
+    await updateVisit(visit.uuid, (latest) => {
+      latest.problem = { status: response.status, ...reply.error };
+    });
     return null;
   }
   throw new Stop("offline", reply?.error?.message || "The server did not confirm the photo");
@@ -150,8 +148,7 @@ async function tidy(visit) {
       await deletePhoto(photo.uuid);
     }
   }
-  visit.done = true;
-  await putVisit(visit);
+  await updateVisit(visit.uuid, (stored) => { stored.done = true; });
 }
 
 async function flushOnce(owner) {

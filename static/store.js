@@ -41,6 +41,30 @@ export async function putVisit(visit) {
   return done((await store("visits", "readwrite")).put(visit));
 }
 
+/**
+ * Change a stored visit in one transaction: `change(visit)` edits the record as it is
+ * stored now (synchronously). A page owns the answers it shows and the outbox what the
+ * server confirmed; each changes only its own fields through here, so neither can write a
+ * stale copy over the other's (a stale "confirmed" sent every photo again).
+ */
+export async function updateVisit(uuid, change) {
+  const visits = await store("visits", "readwrite");
+  return new Promise((resolve, reject) => {
+    let visit = null;
+    const request = visits.get(uuid);
+    request.onsuccess = () => {
+      visit = request.result || null;
+      if (visit) {
+        change(visit);
+        visits.put(visit);
+      }
+    };
+    visits.transaction.oncomplete = () => resolve(visit);
+    visits.transaction.onerror = () => reject(visits.transaction.error);
+    visits.transaction.onabort = () => reject(visits.transaction.error);
+  });
+}
+
 export async function visitsOf(owner) {
   return done((await store("visits")).index("owner").getAll(owner));
 }

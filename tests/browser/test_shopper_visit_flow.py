@@ -166,3 +166,34 @@ def test_a_photo_too_big_for_the_phone_is_downscaled_before_upload(live_server, 
     assert (width, height) == (1600, 1200)
     db.close()
     screenshot(page, "visit-photo-phone")
+
+
+def test_each_photo_crosses_the_network_once_at_a_persons_pace(live_server, shopper_phone,
+                                                               app):
+    """Two photos, then six more taps a second and a half apart, each saved and sent as it
+    happens: the server receives each photo once (it was sent again after every later
+    tap while the page wrote its stale copy of the visit over what the outbox had
+    confirmed)."""
+    page = shopper_phone
+    photo_puts = []
+    page.on("request", lambda r: photo_puts.append(r.url) if r.method == "PUT"
+            and "/photos/" in r.url else None)
+    start_leeds(page)
+    uuid = page.url.split("#")[1]
+    page.locator(".steps .step", has_text="2").click()
+    page.wait_for_url("**/shell/*/2#*")
+    picker = page.locator("#moment input[type=file]:not([capture])")
+    for name in ("hopper.jpg", "hopper_orientation_3.jpg"):
+        picker.set_input_files(FIXTURES / name)
+        page.wait_for_timeout(1500)
+    wait_all_sent(page)
+    for tap in range(6):
+        page.locator(".moment .segment span", has_text=("Golden", "Dull")[tap % 2]).click()
+        page.wait_for_timeout(1500)
+    wait_all_sent(page)
+    db = connect(app.config["DATABASE"])
+    held = db.execute("SELECT COUNT(*) FROM photos p JOIN visits v ON v.id = p.visit_id "
+                      "WHERE v.uuid = ?", [uuid]).fetchone()[0]
+    db.close()
+    assert held == 2
+    assert len(photo_puts) == 2, photo_puts
