@@ -14,7 +14,7 @@ False) for anything the user may not see, and every page and API call turns that
 from __future__ import annotations
 
 from shopper.domain.vocabulary import ON_THE_PHONE
-from shopper.store import reports
+from shopper.store import reports, visits
 from shopper.store.connection import Database
 
 
@@ -32,7 +32,7 @@ def visit_for_shopper(db: Database, user, visit_uuid: str) -> dict | None:
 
 def sync_visit(db: Database, shopper_id: int, visit_uuid: str) -> dict | None:
     """The visit row with this id if it is this shopper's (what the sync API may touch)."""
-    visit = next(db.query("SELECT * FROM visits WHERE uuid = ?", [visit_uuid]), None)
+    visit = visits.visit_by_uuid(db, visit_uuid)
     return visit if visit is not None and visit["shopper_id"] == shopper_id else None
 
 

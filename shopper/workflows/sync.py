@@ -173,16 +173,17 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
     visit_uuid = parse_uuid(visit_uuid)
     parsed = parse_payload(db, shopper_id, payload)
     with db.atomic():
-        if visits.visit_by_uuid(db, visit_uuid) is None:
+        visit = permissions.sync_visit(db, shopper_id, visit_uuid)
+        if visit is None:  # a new visit, unless the id is somebody else's
+            if visits.visit_by_uuid(db, visit_uuid) is not None:
+                raise SyncError(404, "not_found", "No such visit.")
             try:
                 start_visit(db, uuid=visit_uuid, assignment_id=parsed.assignment_id,
                             shopper_id=shopper_id, started_at=parsed.started_at,
                             position=parsed.position, version_id=parsed.version_id)
             except VisitError as err:
                 raise SyncError(409, "conflict", str(err)) from None
-        visit = permissions.sync_visit(db, shopper_id, visit_uuid)
-        if visit is None:
-            raise SyncError(404, "not_found", "No such visit.")
+            visit = visits.visit_by_uuid(db, visit_uuid)
         if visit["status"] not in EDITABLE + ("incomplete",):
             if visit["content_hash"] == parsed.digest:
                 return visit_state(db, visit_uuid)
