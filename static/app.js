@@ -1,14 +1,24 @@
 // On every page: install the service worker, keep the outbox moving and say plainly how
-// it stands ("All sent" / "3 items waiting" / "Sending 2 of 5" / "Failed: will retry").
-import { countPending, flush } from "./outbox.js";
+// it stands ("All sent", "Sending 2 of 5", "Offline: 3 items will be sent when there is
+// signal", and "Not sent" only after a real failure, with when it tries again).
+import { countPending, flush, needingAttention } from "./outbox.js";
 import { visitsOf } from "./store.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content) || null;
 const FIRST_RETRY_MS = 5000;
 const LAST_RETRY_MS = 5 * 60 * 1000;
 const STALE_MS = 3 * 24 * 60 * 60 * 1000;
+// A burst of taps goes out together: the first change waits for a quiet moment, and the
+// outbox starts at most once every few seconds (across this phone's pages).
+const QUIET_MS = 1500;
+const GAP_MS = 5000;
+const LAST_START = "outbox:last-start";
+const NOTICE = "storage-notice";
+let installPrompt = null;
 let retryMs = FIRST_RETRY_MS;
 let retryTimer = null;
+let retryAt = 0;
+let soon = null;
 
 if ("serviceWorker" in navigator) {
   // updateViaCache: the browser's cache may answer its update checks (see /sw.js's max-age).
@@ -21,10 +31,17 @@ function plural(n, word) {
 }
 
 function describe(state) {
+  const items = plural(state.waiting || 0, "item");
   if (state.state === "sending") return [`Sending ${Math.min(state.sent + 1, state.total)} of ${state.total}`, "busy"];
-  if (state.state === "signin") return [`${plural(state.waiting, "item")} waiting: sign in again to send`, "error"];
-  if (state.state === "failed") return [`Failed: will retry (${plural(state.waiting, "item")} waiting)`, "error"];
-  if (state.waiting) return [`${plural(state.waiting, "item")} waiting`, "busy"];
+  if (state.state === "signin") return [`${items} waiting: sign in again to send`, "error"];
+  if (state.state === "offline") return [`Offline: ${items} will be sent when there is signal`, ""];
+  if (state.state === "failed") {
+    const wait = retryAt - Date.now();
+    const when = wait > 0 ? `trying again in ${Math.ceil(wait / 1000)} s` : "trying again shortly";
+    return [`Not sent: ${state.message}. ${items} waiting, ${when}`, "error"];
+  }
+  if (state.attention) return [`${plural(state.attention, "visit")} need${state.attention === 1 ? "s" : ""} you: see My visits`, "error"];
+  if (state.waiting) return [`${items} to send`, "busy"];
   return ["All sent", "ok"];
 }
 
@@ -42,57 +59,61 @@ function show(state) {
   }
 }
 
-async function warnings() {
+async function staleWarning() {
   const box = document.querySelector("[data-storage-warning]");
   if (!box || !owner) return;
-  const messages = [];
   const visits = await visitsOf(owner);
   const unsent = visits.filter((v) => !v.done && (v.changedAt || 0) > (v.sentAt || 0));
-  if (unsent.some((v) => Date.now() - (v.changedAt || 0) > STALE_MS)) {
-    messages.push("Some visits on this phone have not been sent for over three days. Find signal and open the app.");
-  }
-  if (visits.length && navigator.storage?.persisted && !(await navigator.storage.persisted())) {
-    const granted = navigator.storage.persist ? await navigator.storage.persist() : false;
-    if (!granted) messages.push("This browser may clear saved visits when space runs low. Send them soon, or install the app to the home screen.");
-  }
-  box.textContent = messages.join(" ");
-  box.hidden = messages.length === 0;
+  const stale = unsent.some((v) => Date.now() - (v.changedAt || 0) > STALE_MS);
+  box.textContent = stale
+    ? "Some visits on this phone have not been sent for over three days. Find signal and open the app." : "";
+  box.hidden = !stale;
 }
 
-let soon = null;
-
-/** Send soon: changes made in a burst (typing, a row of taps) go out together. */
+/** Send soon: changes made in a burst (a row of taps, typing) go out together. */
 export function kick() {
-  clearTimeout(soon);
-  soon = setTimeout(sendNow, 600);
+  if (soon || !owner) return; // already due: it takes this change with it
+  const last = Number(localStorage.getItem(LAST_START) || 0);
+  soon = setTimeout(sendNow, Math.max(QUIET_MS, last + GAP_MS - Date.now()));
 }
 
 async function sendNow() {
-  if (!owner) return;
+  clearTimeout(soon);
+  soon = null;
   clearTimeout(retryTimer);
   const result = await flush(owner);
+  if (result.used) localStorage.setItem(LAST_START, String(Date.now()));
   if (result.ok) {
     retryMs = FIRST_RETRY_MS;
-  } else {
-    if (result.kind !== "signin") {
-      retryTimer = setTimeout(sendNow, retryMs);
-      retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
-    }
+    if (result.waiting) kick(); // changed while sending
+  } else if (result.kind !== "signin") {
+    retryAt = Date.now() + retryMs;
+    if (result.kind === "failed") show(result);
+    retryTimer = setTimeout(sendNow, retryMs);
+    retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
     navigator.serviceWorker?.ready.then((reg) => reg.sync?.register("outbox")).catch(() => {});
   }
-  warnings();
+  staleWarning();
 }
 
 if (owner) {
   new BroadcastChannel("outbox").addEventListener("message", (event) => show(event.data));
   // Our own announcements do not come back on our own channel object: listen locally too.
   addEventListener("outbox", (event) => show(event.detail));
-  countPending(owner).then((waiting) => show({ state: "idle", waiting }));
-  addEventListener("online", () => {
+  Promise.all([countPending(owner), needingAttention(owner)]).then(([waiting, attention]) =>
+    show(navigator.onLine === false && waiting ? { state: "offline", waiting }
+      : { state: "idle", waiting, attention: attention.length }));
+  addEventListener("online", () => { // back in signal: at once, not at the next retry
     retryMs = FIRST_RETRY_MS;
     sendNow();
   });
-  sendNow();
+  addEventListener("offline", async () => {
+    clearTimeout(soon);
+    soon = null;
+    show({ state: "offline", waiting: await countPending(owner) });
+  });
+  kick();
+  storageNotice();
 }
 
 // Signing out needs signal (the server ends the session): with none, say so instead of
@@ -118,6 +139,22 @@ for (const form of document.querySelectorAll("form.signout")) {
   });
 }
 
+/** A message for the next page this tab opens (after a navigation the script starts). */
+export function flashNext(text) {
+  sessionStorage.setItem("flash", text);
+}
+
+function showFlash() {
+  const text = sessionStorage.getItem("flash");
+  if (!text) return;
+  sessionStorage.removeItem("flash");
+  const p = Object.assign(document.createElement("p"), { className: "flash flash-info", textContent: text });
+  p.setAttribute("role", "status");
+  document.querySelector("main")?.prepend(p);
+}
+
+showFlash();
+
 /** A warning at the top of the page, shown once however often it is asked for. */
 function sayOnce(key, text) {
   if (document.querySelector(`[data-said="${key}"]`)) return;
@@ -127,4 +164,43 @@ function sayOnce(key, text) {
   note.dataset.said = key;
   note.textContent = text;
   document.querySelector("main")?.prepend(note);
+}
+
+// Persistent storage is asked for when the first visit starts (home.js). If the browser
+// refuses, the shopper is told once, on the next screen, with an install button where the
+// browser offers one: an installed app's storage is kept.
+addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  for (const button of document.querySelectorAll("[data-install]")) button.hidden = false;
+});
+
+export function storageRefused() {
+  if (!localStorage.getItem(NOTICE)) localStorage.setItem(NOTICE, "due");
+}
+
+function storageNotice() {
+  if (localStorage.getItem(NOTICE) !== "due") return;
+  localStorage.setItem(NOTICE, "shown");
+  const box = Object.assign(document.createElement("div"), { className: "flash flash-info notice" });
+  box.setAttribute("role", "status");
+  box.dataset.storageNotice = "";
+  const text = Object.assign(document.createElement("p"), {
+    textContent: "This browser may clear what is saved on this phone when space runs low. " +
+      "Send visits when you have signal, or install the app so that the phone keeps them." });
+  const install = Object.assign(document.createElement("button"), {
+    type: "button", className: "button button-primary", textContent: "Install the app", hidden: !installPrompt });
+  install.dataset.install = "";
+  install.addEventListener("click", async () => {
+    installPrompt?.prompt();
+    await installPrompt?.userChoice;
+    box.remove();
+  });
+  const dismiss = Object.assign(document.createElement("button"), {
+    type: "button", className: "button", textContent: "OK" });
+  dismiss.addEventListener("click", () => box.remove());
+  const buttons = Object.assign(document.createElement("p"), { className: "notice-buttons" });
+  buttons.append(install, dismiss);
+  box.append(text, buttons);
+  document.querySelector("main")?.prepend(box);
 }

@@ -1,10 +1,11 @@
 // The shopper's home: start visits on the phone (id made here, position asked, never
-// required), continue the ones kept here, list what waits to be sent, and save the
+// required), continue the ones kept here and say what each still needs, list the visits
+// submitted on this phone at once (sent, or waiting for signal), and save the
 // screens of every assigned checklist so that they open with no signal.
-import { kick } from "./app.js";
+import { kick, storageRefused } from "./app.js";
 import { newId } from "./ids.js";
-import { shellUrl } from "./local-visit.js";
 import { pagesCache, rememberUser } from "./offline-cache.js";
+import { loadVersion, missingItems, refusedPhotos, shellUrl } from "./progress.js";
 import { putVisit, visitsOf } from "./store.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content);
@@ -33,6 +34,57 @@ function continueLink(visit) {
   });
 }
 
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** What a draft on this phone still needs, in a line. */
+async function draftNeeds(visit) {
+  if (visit.problem) return [`Not accepted: ${visit.problem.message}`, true];
+  const version = await loadVersion(visit.versionId);
+  if (!version) return ["Saved on this phone", false];
+  const refused = refusedPhotos(version, visit).length;
+  const missing = missingItems(version, visit).length;
+  const needs = [];
+  if (refused) needs.push(`${plural(refused, "photo")} to take again`);
+  if (missing) needs.push(`${plural(missing, "required item")} left`);
+  return [needs.length ? `Saved on this phone · ${needs.join(" · ")}` : "Saved on this phone · ready to submit", refused > 0];
+}
+
+/** A submitted visit as the phone knows it: sent, waiting for signal, or needing the shopper. */
+function sentState(visit) {
+  const refused = Object.keys(visit.refused || {}).some((uuid) => visit.photoMeta?.[uuid]);
+  if (visit.problem) return [`Not accepted: ${visit.problem.message}`, "needs you", "tag-returned"];
+  if (refused) return ["A photo could not be used: take it again", "needs you", "tag-returned"];
+  if (visit.done) return [visit.notice || "Sent for review", "Sent", "tag-submitted"];
+  return ["Saved on this phone: sent when there is signal", "waiting to send", ""];
+}
+
+function listSent(visits) {
+  const list = document.querySelector("[data-local-visits]");
+  const onServer = new Set([...document.querySelectorAll("[data-server-visit]")].map((li) => li.dataset.serverVisit));
+  const shown = visits.filter((v) => v.submit).filter((v) => {
+    const [, , tagClass] = sentState(v);
+    const row = document.querySelector(`[data-server-visit="${CSS.escape(v.uuid)}"]`);
+    if (row && tagClass === "tag-returned") row.hidden = true; // the phone knows more
+    return !onServer.has(v.uuid) || tagClass === "tag-returned";
+  });
+  list.replaceChildren(...shown.map((v) => {
+    const [text, tag, tagClass] = sentState(v);
+    const li = Object.assign(document.createElement("li"), { className: "row" });
+    li.dataset.localVisit = v.uuid;
+    const name = Object.assign(document.createElement("a"), {
+      href: `/field/shell/${v.versionId}/review#${v.uuid}`, className: "row-main" });
+    name.innerHTML = "<strong></strong><br><span class='muted small'></span>";
+    name.querySelector("strong").textContent = v.branchName;
+    name.querySelector("span").textContent = text;
+    li.append(name, Object.assign(document.createElement("span"), { className: `tag ${tagClass}`, textContent: tag }));
+    return li;
+  }));
+  list.hidden = shown.length === 0;
+  if (shown.length) document.querySelector("[data-no-sent]")?.remove();
+}
+
 async function startVisit(card, button) {
   button.disabled = true;
   button.textContent = "Starting…";
@@ -44,54 +96,45 @@ async function startVisit(card, button) {
     changedAt: Date.now(), sentAt: 0, resumeAt: 1,
   };
   await putVisit(visit);
-  navigator.storage?.persist?.();
+  const kept = await navigator.storage?.persist?.().catch(() => false);
+  if (!kept) storageRefused();
   location.href = shellUrl(visit.versionId, 1, visit.uuid);
 }
 
-function listQueued(visits) {
-  const list = document.querySelector("[data-local-visits]");
-  const waiting = visits.filter((v) => v.submit && !v.done);
-  list.replaceChildren(...waiting.map((v) => {
-    const li = Object.assign(document.createElement("li"), { className: "row" });
-    const name = document.createElement("span");
-    name.innerHTML = "<strong></strong><br><span class='muted small'></span>";
-    name.querySelector("strong").textContent = v.branchName;
-    name.querySelector("span").textContent = v.problem
-      ? `Not accepted: ${v.problem.message}` : "Saved on this phone";
-    const tag = Object.assign(document.createElement("span"), {
-      className: `tag ${v.problem ? "tag-returned" : ""}`, textContent: v.problem ? "needs you" : "waiting to send" });
-    li.append(name, tag);
-    return li;
-  }));
-  list.hidden = waiting.length === 0;
-  if (waiting.length) document.querySelector("[data-no-sent]")?.remove();
-}
-
 /** Keep this page, the checklist and the screens of every assigned version on the phone,
- * so that a visit can start and finish with no signal. */
+ * so that a visit can start and finish with no signal. What is already kept for this
+ * release is not fetched again. */
 async function keepForOffline(versionIds) {
   if (!navigator.onLine || !("caches" in self)) return;
   await rememberUser(String(owner));
   const cache = await pagesCache(owner);
-  // This page too: the service worker may have taken control after it was loaded, so
-  // it cannot be counted on to have kept it.
-  const urls = ["/field/"];
+  const release = document.querySelector("meta[name=release]")?.content;
+  const kept = async (url) => (await cache.match(url))?.headers.get("X-Shopper-Release") === release;
+  // This page too when the service worker took control after it was loaded (it keeps
+  // every page it serves itself).
+  const urls = navigator.serviceWorker?.controller ? [] : ["/field/"];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
-    const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
-    if (!response?.ok) return;
-    let version;
-    try {
-      ({ version } = await response.clone().json());
-    } catch {
-      return; // not the checklist (a captive portal's page): keep nothing
+    let version = null;
+    if (await kept(url)) {
+      ({ version } = await (await cache.match(url)).json());
+    } else {
+      const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
+      if (!response?.ok) return;
+      try {
+        ({ version } = await response.clone().json());
+      } catch {
+        return; // not the checklist (a captive portal's page): keep nothing
+      }
+      await cache.put(url, response); // kept as fetched, not fetched twice
     }
-    await cache.put(url, response); // kept as fetched, not fetched twice
     urls.push(`/field/shell/${id}/review`);
     for (const tp of version.touchpoints) urls.push(`/field/shell/${id}/${tp.position}`);
   }
+  const missing = [];
+  for (const url of urls) if (url === "/field/" || !(await kept(url))) missing.push(url);
   try {
-    await cache.addAll(urls);
+    await cache.addAll(missing);
   } catch {
     return; // tried again at the next visit to this page
   }
@@ -100,13 +143,6 @@ async function keepForOffline(versionIds) {
 
 async function main() {
   if (!owner) return;
-  const flash = sessionStorage.getItem("flash");
-  if (flash) {
-    sessionStorage.removeItem("flash");
-    const p = Object.assign(document.createElement("p"), { className: "flash flash-info", textContent: flash });
-    p.setAttribute("role", "status");
-    document.querySelector("main").prepend(p);
-  }
   const visits = await visitsOf(owner);
   const byAssignment = new Map(visits.map((v) => [v.assignmentId, v]));
   const versions = new Set();
@@ -118,6 +154,12 @@ async function main() {
       card.hidden = true; // sent (or waiting to be): listed below
     } else if (local) {
       (form || card.querySelector("a.button")).replaceWith(continueLink(local));
+      draftNeeds(local).then(([text, urgent]) => {
+        const line = Object.assign(document.createElement("p"), {
+          className: `draft-needs small ${urgent ? "error" : "muted"}`, textContent: text });
+        line.dataset.draftNeeds = "";
+        card.querySelector("a.button").before(line);
+      });
     } else if (form) {
       form.addEventListener("submit", (event) => {
         event.preventDefault();
@@ -125,8 +167,8 @@ async function main() {
       });
     }
   }
-  listQueued(visits);
-  addEventListener("outbox", async () => listQueued(await visitsOf(owner)));
+  listSent(visits);
+  addEventListener("outbox", async () => listSent(await visitsOf(owner)));
   kick();
   keepForOffline([...versions]);
 }

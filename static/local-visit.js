@@ -1,17 +1,23 @@
-// A visit kept on the phone: the touchpoint screens and the review read and write the
-// phone's store first (so they work with no signal) and leave sending to the outbox.
-import { kick } from "./app.js";
+// A visit kept on the phone: each touchpoint screen reads and writes the phone's store
+// first (so it works with no signal) and leaves sending to the outbox. The screen owns the
+// answers it shows; the outbox owns what the server confirmed (store.js updateVisit).
+import { flashNext, kick } from "./app.js";
 import { downscale } from "./camera.js";
 import { newId } from "./ids.js";
+import { loadVersion, shellUrl, touchpointProgress } from "./progress.js";
 import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, updateVisit } from "./store.js";
 import { stopwatch } from "./stopwatch.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content);
 const SAVE_PAUSE_MS = 400;
-
-export function shellUrl(versionId, position, uuid) {
-  return `/field/shell/${versionId}/${position}#${uuid}`;
-}
+const PHOTO_PROBLEMS = {
+  empty: "This photo is empty: take it again.",
+  damaged: "This photo is damaged: take it again.",
+  not_an_image: "This file is not a photo we can use: take the photo again.",
+  unsupported_format: "This kind of image can't be used: take the photo with the camera.",
+  too_many_pixels: "This photo is too large to send: take it again with the camera.",
+  too_costly: "This photo is too large to send: take it again with the camera.",
+};
 
 async function sha256(blob) {
   const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
@@ -48,6 +54,33 @@ export async function localVisit(uuid, { serverPage = false, branchName = "" } =
   return visit && visit.owner === owner ? visit : null;
 }
 
+/** A visit on the phone is locked once its submit may have reached the server; a refusal
+ * (422) unlocks it again, since nothing was accepted. */
+export function isLocked(visit) {
+  return Boolean(visit.submit || visit.done);
+}
+
+/** Typing is journalled synchronously (localStorage), so that text typed just before a
+ * reload or a close is kept even when the page's last IndexedDB save cannot finish. */
+const journal = {
+  key: (uuid) => `typing:${uuid}`,
+  write(uuid, fields) {
+    try {
+      localStorage.setItem(this.key(uuid), JSON.stringify({ at: Date.now(), ...fields }));
+    } catch { /* storage full: the regular save still runs */ }
+  },
+  read(uuid) {
+    try {
+      return JSON.parse(localStorage.getItem(this.key(uuid)) || "null");
+    } catch {
+      return null;
+    }
+  },
+  clear(uuid) {
+    localStorage.removeItem(this.key(uuid));
+  },
+};
+
 function touchpointScreen(form) {
   const tpId = Number(form.dataset.touchpoint);
   const versionId = Number(form.dataset.version);
@@ -55,12 +88,14 @@ function touchpointScreen(form) {
   const count = Number(form.dataset.count);
   const status = form.querySelector("[data-save-state]");
   let visit = null;
+  let version = null;
   let timer = null;
   let saves = 0;
 
   const field = (name) => form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
   const questionIds = [...form.querySelectorAll("[data-question-id]")]
     .filter((s) => s.dataset.kind !== "photo").map((s) => s.dataset.questionId);
+  const owned = (v) => ({ answers: v.answers, moments: v.moments, photoMeta: v.photoMeta });
 
   function fill() {
     for (const id of questionIds) {
@@ -108,15 +143,19 @@ function touchpointScreen(form) {
     clearTimeout(timer);
     timer = null;
     const mine = ++saves;
-    read();
-    const { answers, moments, photoMeta } = visit; // what this screen owns
-    visit = (await updateVisit(visit.uuid, (stored) => Object.assign(stored, {
-      answers, moments, photoMeta, changedAt: Date.now(), problem: null, resumeAt: position,
-    }))) || visit;
+    if (!isLocked(visit)) read();
+    const mineNow = owned(visit);
+    const changed = await updateVisit(visit.uuid, (stored) => {
+      if (JSON.stringify(owned(stored)) === JSON.stringify(mineNow)) return; // unchanged: not sent again
+      Object.assign(stored, mineNow, { changedAt: Date.now(), problem: null, resumeAt: position });
+    });
+    visit = changed || visit;
+    journal.clear(visit.uuid);
     if (mine === saves && !timer) { // only the latest save may say everything is saved
       status.textContent = "Saved on this phone";
       status.dataset.kind = "ok";
     }
+    showProgress();
     kick();
   }
 
@@ -124,7 +163,27 @@ function touchpointScreen(form) {
     clearTimeout(timer);
     status.textContent = "Editing…";
     status.dataset.kind = "";
+    read();
+    journal.write(visit.uuid, owned(visit));
     timer = setTimeout(save, SAVE_PAUSE_MS);
+  }
+
+  /** "4 of 6 answered" here, and each touchpoint's chip: done, partly done or not started. */
+  function showProgress() {
+    if (!version) return;
+    const tp = version.touchpoints[position - 1];
+    const here = touchpointProgress(tp, visit);
+    const counter = form.querySelector("[data-answered]");
+    if (counter) counter.textContent = `${here.answered} of ${here.total} answered`;
+    const words = { done: "done", partial: "partly done", empty: "not started" };
+    for (const chip of form.querySelectorAll("nav.steps [name=go]")) {
+      const other = version.touchpoints[Number(chip.value) - 1];
+      if (!other) continue;
+      const { state } = touchpointProgress(other, visit);
+      chip.classList.remove("step-done", "step-partial", "step-empty");
+      chip.classList.add(`step-${state}`);
+      chip.setAttribute("aria-label", `${other.position}. ${other.name}: ${words[state]}`);
+    }
   }
 
   async function thumbs() {
@@ -136,12 +195,12 @@ function touchpointScreen(form) {
       for (const [uuid, meta] of Object.entries(visit.photoMeta)) {
         if (String(meta[key]) !== picker.dataset.targetId) continue;
         const src = blobs.has(uuid) ? URL.createObjectURL(blobs.get(uuid)) : `/photos/${uuid}/thumb`;
-        list.append(thumb(uuid, meta.caption, src));
+        list.append(thumb(picker, uuid, meta.caption, src));
       }
     }
   }
 
-  function thumb(uuid, caption, src) {
+  function thumb(picker, uuid, caption, src) {
     const li = Object.assign(document.createElement("li"), { className: "thumb" });
     li.dataset.photo = uuid;
     const img = Object.assign(document.createElement("img"), { src, alt: caption || "Photo", width: 80, height: 80 });
@@ -150,13 +209,47 @@ function touchpointScreen(form) {
     input.setAttribute("aria-label", "Caption");
     const remove = Object.assign(document.createElement("button"), { type: "button", className: "button button-quiet", textContent: "Remove" });
     remove.addEventListener("click", async () => {
-      delete visit.photoMeta[uuid];
-      await deletePhoto(uuid);
+      await dropPhoto(uuid);
       li.remove();
       await save();
     });
     li.append(img, input, remove);
+    const refused = visit.refused?.[uuid];
+    if (refused) {
+      li.classList.add("thumb-refused");
+      const why = Object.assign(document.createElement("p"), {
+        className: "error thumb-problem", textContent: PHOTO_PROBLEMS[refused.code] || `${refused.message} Take it again.` });
+      why.setAttribute("role", "alert");
+      li.append(why, retake(picker, uuid));
+    }
     return li;
+  }
+
+  /** A refused photo is replaced by a new one on the same question (even in a visit
+   * already submitted: the server waits for its photos). */
+  function retake(picker, uuid) {
+    const label = Object.assign(document.createElement("label"), { className: "button button-primary photo-button" });
+    const input = Object.assign(document.createElement("input"), { type: "file", accept: "image/*" });
+    input.setAttribute("capture", "environment");
+    input.dataset.retake = uuid;
+    label.append(input, Object.assign(document.createElement("span"), { textContent: "Retake photo" }));
+    input.addEventListener("change", async (event) => {
+      event.stopPropagation();
+      const files = [...input.files];
+      if (!files.length) return;
+      await dropPhoto(uuid);
+      await addPhotos(picker, files);
+      await thumbs();
+    });
+    return label;
+  }
+
+  async function dropPhoto(uuid) {
+    delete visit.photoMeta[uuid];
+    await deletePhoto(uuid);
+    visit = (await updateVisit(visit.uuid, (stored) => {
+      if (stored.refused) delete stored.refused[uuid];
+    })) || visit;
   }
 
   async function addPhotos(picker, files) {
@@ -170,7 +263,7 @@ function touchpointScreen(form) {
         ? { sha256: sha, questionId: target, touchpointId: null, caption: "" }
         : { sha256: sha, questionId: null, touchpointId: target, caption: "" };
       await save(); // kept on the phone before it is shown as taken
-      picker.querySelector(".thumbs").append(thumb(uuid, "", URL.createObjectURL(blob)));
+      picker.querySelector(".thumbs").append(thumb(picker, uuid, "", URL.createObjectURL(blob)));
     }
   }
 
@@ -183,6 +276,41 @@ function touchpointScreen(form) {
     return shellUrl(versionId, next, visit.uuid);
   }
 
+  /** Moving on past an unanswered required question is allowed; the shopper is told so
+   * once per touchpoint, on the next screen. */
+  async function remindOnce(go) {
+    if (!version || go === "prev" || isLocked(visit)) return;
+    const tp = version.touchpoints[position - 1];
+    const left = touchpointProgress(tp, visit).requiredLeft.length;
+    if (!left || (visit.reminded || []).includes(tp.id)) return;
+    await updateVisit(visit.uuid, (stored) => { stored.reminded = [...(stored.reminded || []), tp.id]; });
+    flashNext(`${tp.name}: ${left} required question${left === 1 ? " is" : "s are"} still unanswered. ` +
+      "You can come back to it: the review lists what is left.");
+  }
+
+  /** Opened from the review's list of what is missing: to that question, highlighted. */
+  function focusAsked() {
+    const asked = new URLSearchParams(location.search).get("focus");
+    const section = asked && document.getElementById(asked);
+    if (!section) return;
+    section.classList.add("question-focus");
+    section.scrollIntoView({ block: "center" });
+    section.querySelector("input:not([type=hidden]), textarea, select, button")?.focus({ preventScroll: true });
+  }
+
+  function lock() {
+    const fieldset = form.querySelector("fieldset");
+    for (const control of fieldset.querySelectorAll("input, textarea, select, button")) {
+      if (!control.closest(".thumb-refused")) control.disabled = true;
+    }
+    const note = Object.assign(document.createElement("p"), { className: "flash flash-info" });
+    note.dataset.lockedNote = "";
+    note.textContent = visit.done
+      ? "This visit has been sent for review: you can read it but no longer change it."
+      : "This visit is submitted: it is sent when there is signal, and can no longer be changed.";
+    fieldset.before(note);
+  }
+
   return async function start(uuid, options) {
     visit = await localVisit(uuid, options);
     if (!visit) {
@@ -190,20 +318,29 @@ function touchpointScreen(form) {
       status.dataset.kind = "error";
       return;
     }
-    for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
-    if (visit.submit && visit.done) {
-      form.querySelector("fieldset").disabled = true;
+    const typed = journal.read(visit.uuid);
+    if (typed && typed.at > (visit.changedAt || 0) && !isLocked(visit)) {
+      visit = (await updateVisit(visit.uuid, (stored) => Object.assign(stored, {
+        answers: typed.answers, moments: typed.moments, photoMeta: { ...stored.photoMeta, ...typed.photoMeta },
+        changedAt: typed.at, problem: null,
+      }))) || visit;
+      journal.clear(visit.uuid);
     }
+    for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
     fill();
     await thumbs();
     for (const root of form.querySelectorAll("[data-stopwatch]")) stopwatch(root);
+    if (isLocked(visit)) lock();
     form.addEventListener("change", (event) => {
+      if (event.target.dataset.retake) return;
       if (event.target.type === "file") {
         const picker = event.target.closest("[data-photos]");
         const files = [...event.target.files];
         event.target.value = "";
         addPhotos(picker, files);
       } else {
+        read();
+        journal.write(visit.uuid, owned(visit)); // kept even if the page closes at once
         save();
       }
     });
@@ -212,110 +349,23 @@ function touchpointScreen(form) {
     });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const go = event.submitter?.value || "next";
       await save();
-      location.href = target(event.submitter?.value || "next");
+      await remindOnce(go);
+      location.href = target(go);
     });
     addEventListener("pagehide", () => { if (timer) save(); });
     if (visit.resumeAt !== position) {
       visit = (await updateVisit(visit.uuid, (stored) => { stored.resumeAt = position; })) || visit;
     }
+    focusAsked();
+    version = await loadVersion(versionId);
+    showProgress();
   };
 }
 
-/** Required answers and photos not yet given, in journey order (the server checks too). */
-export function missingItems(version, visit) {
-  const missing = [];
-  for (const tp of version.touchpoints) {
-    for (const q of tp.questions) {
-      if (!q.required) continue;
-      if (q.kind === "photo") {
-        const has = Object.values(visit.photoMeta).some((p) => p.questionId === q.id);
-        if (!has) missing.push({ tp, q, kind: "photo needed" });
-      } else {
-        const a = visit.answers[q.id];
-        if (!a || (!a.na && (a.value ?? "") === "")) missing.push({ tp, q, kind: "not answered" });
-      }
-    }
-  }
-  return missing;
-}
-
-async function reviewScreen(root) {
-  const uuid = location.hash.slice(1);
-  let visit = await localVisit(uuid);
-  const versionId = Number(root.dataset.version);
-  const response = await fetch(`/api/v1/checklist-versions/${versionId}`, { credentials: "same-origin" }).catch(() => null);
-  const version = response?.ok ? (await response.json()).version : null;
-  if (!visit || !version) {
-    root.querySelector("[data-review-state]").textContent = "This visit is not saved on this phone.";
-    return;
-  }
-  for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
-  const list = root.querySelector("[data-touchpoints]");
-  version.touchpoints.forEach((tp) => {
-    const asked = tp.questions.filter((q) => q.kind !== "photo");
-    const answered = asked.filter((q) => visit.answers[q.id]).length;
-    const li = Object.assign(document.createElement("li"), { className: "row" });
-    const link = Object.assign(document.createElement("a"), {
-      href: shellUrl(versionId, tp.position, uuid), textContent: `${tp.position}. ${tp.name}` });
-    const count = Object.assign(document.createElement("span"), {
-      className: "muted small", textContent: `${answered}/${asked.length} answered` });
-    li.append(link, count);
-    list.append(li);
-  });
-  const missing = missingItems(version, visit);
-  const missingBox = root.querySelector("[data-missing]");
-  const submitBox = root.querySelector("[data-submit]");
-  if (visit.submit) {
-    root.querySelector("[data-review-state]").textContent =
-      visit.done ? "Sent for review." : "Sent from this phone as soon as there is signal.";
-    return;
-  }
-  if (missing.length) {
-    missingBox.hidden = false;
-    missingBox.querySelector("[data-missing-count]").textContent = missing.length;
-    const ul = missingBox.querySelector("ul");
-    for (const m of missing) {
-      const a = Object.assign(document.createElement("a"), { href: `${shellUrl(versionId, tp(m), uuid)}` });
-      a.innerHTML = "<strong></strong> <span></span> <span class='tag'></span>";
-      a.querySelector("strong").textContent = `${m.tp.name}:`;
-      a.querySelector("span").textContent = m.q.text;
-      a.querySelector(".tag").textContent = m.kind;
-      const li = document.createElement("li");
-      li.append(a);
-      ul.append(li);
-    }
-    return;
-  }
-  submitBox.hidden = false;
-  const reply = submitBox.querySelector("[data-reply]");
-  if (visit.confirmed?.status === "returned") reply.hidden = false;
-  submitBox.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const text = reply.querySelector("textarea").value.trim();
-    if (!reply.hidden && !text) {
-      reply.querySelector("textarea").setCustomValidity("Please answer head office's comment.");
-      reply.querySelector("textarea").reportValidity();
-      return;
-    }
-    visit = (await updateVisit(visit.uuid, (stored) => Object.assign(stored, {
-      submit: true, reply: text, changedAt: Date.now(), problem: null,
-    }))) || visit;
-    sessionStorage.setItem("flash", `Visit to ${visit.branchName} saved on this phone: it is sent for review as soon as there is signal.`);
-    kick();
-    location.href = "/field/";
-  });
-
-  function tp(m) {
-    return m.tp.position;
-  }
-}
-
 const form = document.querySelector("form[data-touchpoint]");
-const review = document.querySelector("[data-local-review]");
 if (form && !form.querySelector("fieldset[disabled]")) {
   const uuid = form.dataset.visit || location.hash.slice(1);
   touchpointScreen(form)(uuid, { serverPage: Boolean(form.dataset.visit), branchName: form.dataset.branch });
-} else if (review) {
-  reviewScreen(review);
 }

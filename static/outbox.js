@@ -6,10 +6,22 @@ import { deletePhoto, getVisit, photosOf, putPhoto, updateVisit, visitsOf } from
 
 const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("outbox") : null;
 
+const VISIT_TIMEOUT_MS = 15000;
+const PHOTO_TIMEOUT_MS = 15000;
+const SLOWEST_BYTES_PER_MS = 25; // a photo gets extra time at 25 KB/s, a weak 3G link
+
+// The server's refusals of a photo's content (domain/photos.py): retaking it is the cure.
+// A sha256 mismatch is not among them: the bytes were damaged on the way, so they are
+// sent again.
+const PHOTO_REFUSALS = new Set(["empty", "not_an_image", "damaged", "too_many_pixels",
+  "unsupported_format", "too_costly"]);
+
 class Stop extends Error {
   constructor(kind, message) {
     super(message);
-    this.kind = kind; // "signin": the session has expired; "offline": no usable reply
+    // "signin": the session has expired; "offline": the phone has no network;
+    // "failed": a request went unanswered, stalled or got something that is not our API.
+    this.kind = kind;
   }
 }
 
@@ -39,22 +51,30 @@ export function payloadOf(visit) {
 }
 
 /** What still has to reach the server: each visit changed since its last confirmation,
- * and each photo the server has not confirmed. */
+ * and each photo the server has neither confirmed nor refused. */
 export async function pending(owner) {
   const work = [];
   for (const visit of await visitsOf(owner)) {
-    if (visit.problem) continue; // refused by the server: shown to the shopper, kept
+    if (visit.problem || visit.done) continue; // refused (shown to the shopper), or delivered
     const confirmed = new Set((visit.confirmed?.photos || []).map((p) => `${p.uuid}:${p.sha256}`));
-    const photos = (await photosOf(visit.uuid)).filter(
-      (p) => visit.photoMeta?.[p.uuid] && !confirmed.has(`${p.uuid}:${p.sha256}`));
+    const photos = (await photosOf(visit.uuid)).filter((p) => visit.photoMeta?.[p.uuid] &&
+      !visit.refused?.[p.uuid] && !confirmed.has(`${p.uuid}:${p.sha256}`));
     const visitDirty = (visit.changedAt || 0) > (visit.sentAt || 0);
     if (visitDirty || photos.length) work.push({ visit, photos, visitDirty });
   }
   return work;
 }
 
+const size = (work) => work.reduce((n, w) => n + (w.visitDirty ? 1 : 0) + w.photos.length, 0);
+
 export async function countPending(owner) {
-  return (await pending(owner)).reduce((n, w) => n + (w.visitDirty ? 1 : 0) + w.photos.length, 0);
+  return size(await pending(owner));
+}
+
+/** Visits the shopper must act on: refused by the server, or holding a refused photo. */
+export async function needingAttention(owner) {
+  return (await visitsOf(owner)).filter((v) => !v.done &&
+    (v.problem || Object.keys(v.refused || {}).some((uuid) => v.photoMeta?.[uuid])));
 }
 
 async function replyOf(response) {
@@ -66,53 +86,69 @@ async function replyOf(response) {
   }
 }
 
-async function session(owner) {
-  let response;
+/** fetch, given up after `timeoutMs`: a stalled connection must not hold the outbox. */
+async function request(url, init, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    response = await fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(url, {
+      credentials: "same-origin", cache: "no-store", ...init, signal: controller.signal });
+    return { response, reply: await replyOf(response) };
   } catch {
-    throw new Stop("offline", "No connection");
+    if (controller.signal.aborted) throw new Stop("failed", "the connection stalled");
+    if (navigator.onLine === false) throw new Stop("offline", "no signal");
+    throw new Stop("failed", "no connection to the server");
+  } finally {
+    clearTimeout(timer);
   }
-  const reply = await replyOf(response);
+}
+
+async function session(owner) {
+  const { response, reply } = await request("/api/v1/session", {}, VISIT_TIMEOUT_MS);
   if (response.status === 401 || (reply?.user && reply.user.id !== owner)) {
     throw new Stop("signin", "Sign in again to send"); // expired, or someone else signed in
   }
-  if (!response.ok || !reply?.csrf_token) throw new Stop("offline", "The server did not answer");
+  if (!response.ok || !reply?.csrf_token) throw new Stop("failed", "the server did not answer");
   return reply.csrf_token;
 }
 
-async function send(url, init) {
-  let response;
-  try {
-    response = await fetch(url, { credentials: "same-origin", cache: "no-store", ...init });
-  } catch {
-    throw new Stop("offline", "No connection");
-  }
-  const reply = await replyOf(response);
-  if (response.status === 401) throw new Stop("signin", "Sign in again to send");
-  return { response, reply };
+async function send(url, init, timeoutMs) {
+  const exchange = await request(url, init, timeoutMs);
+  if (exchange.response.status === 401) throw new Stop("signin", "Sign in again to send");
+  return exchange;
 }
 
 async function sendVisit(visit, token) {
   const sentChange = visit.changedAt || 0;
+  const body = JSON.stringify(payloadOf(visit));
+  if (body === visit.sentBody) { // the server confirmed exactly this: nothing to send
+    return updateVisit(visit.uuid, (latest) => { latest.sentAt = Math.max(latest.sentAt || 0, sentChange); });
+  }
   const { response, reply } = await send(`/api/v1/visits/${visit.uuid}`, {
     method: "PUT",
     headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-    body: JSON.stringify(payloadOf(visit)),
-  });
+    body,
+  }, VISIT_TIMEOUT_MS);
   if (response.ok && reply?.visit?.uuid === visit.uuid) {
     return updateVisit(visit.uuid, (latest) => {
       latest.confirmed = reply.visit;
       latest.sentAt = sentChange; // a change made while sending is sent next time
+      latest.sentBody = body;
     });
+  }
+  if (response.status === 409 && reply?.error?.code === "already_sent") {
+    await letGo(visit.uuid, reply.error.message);
+    return null;
   }
   if ([409, 422].includes(response.status) && reply?.error) {
     await updateVisit(visit.uuid, (latest) => {
       latest.problem = { status: response.status, ...reply.error };
+      // Refused, so not accepted: the shopper can change the visit and submit again.
+      if (response.status === 422) latest.submit = false;
     });
     return null;
   }
-  throw new Stop("offline", reply?.error?.message || "The server did not confirm the visit");
+  throw new Stop("failed", reply?.error?.message || "the server did not confirm the visit");
 }
 
 async function sendPhoto(visit, photo, token) {
@@ -120,7 +156,7 @@ async function sendPhoto(visit, photo, token) {
     method: "PUT",
     headers: { "Content-Type": "image/jpeg", "X-CSRFToken": token, "X-Content-SHA256": photo.sha256 },
     body: photo.blob,
-  });
+  }, PHOTO_TIMEOUT_MS + photo.blob.size / SLOWEST_BYTES_PER_MS);
   const held = reply?.visit?.photos?.some((p) => p.uuid === photo.uuid && p.sha256 === photo.sha256);
   if (response.ok && reply?.visit?.uuid === visit.uuid && held) {
     const latest = await updateVisit(visit.uuid, (stored) => { stored.confirmed = reply.visit; });
@@ -128,20 +164,40 @@ async function sendPhoto(visit, photo, token) {
     await putPhoto(photo);
     return latest;
   }
-  if ([409, 422].includes(response.status) && reply?.error) {
+  const code = reply?.error?.code;
+  if (response.status === 422 && PHOTO_REFUSALS.has(code)) {
+    return updateVisit(visit.uuid, (latest) => {
+      latest.refused = { ...latest.refused, [photo.uuid]: { code, message: reply.error.message } };
+    });
+  }
+  if (response.status === 409 && code === "already_sent") {
+    await letGo(visit.uuid, reply.error.message);
+    return null;
+  }
+  if (response.status === 409 && reply?.error) {
     await updateVisit(visit.uuid, (latest) => {
       latest.problem = { status: response.status, ...reply.error };
     });
     return null;
   }
-  throw new Stop("offline", reply?.error?.message || "The server did not confirm the photo");
+  throw new Stop("failed", reply?.error?.message || "the server did not confirm the photo");
+}
+
+/** The server already holds this visit as sent for review (an earlier submit whose reply
+ * was lost): what it holds is what head office sees, so the phone lets go of its copy. */
+async function letGo(uuid, message) {
+  for (const photo of await photosOf(uuid)) await deletePhoto(photo.uuid);
+  await updateVisit(uuid, (stored) => {
+    Object.assign(stored, { done: true, submit: true, problem: null, refused: {},
+      notice: message || "This visit had already been sent for review." });
+  });
 }
 
 /** Once the server holds a sent visit with every photo, the phone can let go of the
  * photos' bytes; the visit record stays, marked done, until the server lists it. */
 async function tidy(visit) {
-  const state = visit.confirmed;
-  if (!visit.submit || !state || state.status === "draft" || state.status === "incomplete") return;
+  const state = visit?.confirmed;
+  if (!visit || visit.done || !visit.submit || !state || ["draft", "incomplete", "returned"].includes(state.status)) return;
   if ((visit.changedAt || 0) > (visit.sentAt || 0)) return;
   for (const photo of await photosOf(visit.uuid)) {
     if (state.photos.some((p) => p.uuid === photo.uuid && p.sha256 === photo.sha256)) {
@@ -153,10 +209,11 @@ async function tidy(visit) {
 
 async function flushOnce(owner) {
   const work = await pending(owner);
-  const total = work.reduce((n, w) => n + (w.visitDirty ? 1 : 0) + w.photos.length, 0);
+  const total = size(work);
+  const attention = (await needingAttention(owner)).length;
   if (!total) {
-    announce({ state: "idle", waiting: 0 });
-    return { ok: true, waiting: 0 };
+    announce({ state: "idle", waiting: 0, attention });
+    return { ok: true, waiting: 0, attention, used: false };
   }
   let sent = 0;
   announce({ state: "sending", sent, total });
@@ -170,20 +227,24 @@ async function flushOnce(owner) {
         if (!current) continue;
       }
       for (const photo of photos) {
-        current = (await sendPhoto(current, photo, token)) || current;
+        current = await sendPhoto(current, photo, token);
         announce({ state: "sending", sent: ++sent, total });
+        if (!current) break; // refused as a whole, or let go: its other photos wait no more
       }
       await tidy(await getVisit(visit.uuid));
     }
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
     const waiting = await countPending(owner);
-    announce({ state: error.kind === "signin" ? "signin" : "failed", waiting, message: error.message });
-    return { ok: false, waiting, kind: error.kind };
+    const state = { state: error.kind, waiting, attention, message: error.message };
+    announce(state);
+    return { ...state, ok: false, kind: error.kind, used: true };
   }
+  // Changes made while sending wait for the next round: that is not a failure.
   const waiting = await countPending(owner);
-  announce({ state: waiting ? "failed" : "idle", waiting });
-  return { ok: waiting === 0, waiting };
+  const after = { state: "idle", waiting, attention: (await needingAttention(owner)).length };
+  announce(after);
+  return { ...after, ok: true, used: true };
 }
 
 /** Send everything pending for this user; one sender at a time across tabs and the

@@ -82,7 +82,17 @@ def static_file(filename):
     return response.make_conditional(request)
 
 
+def kept_on_the_phone(response):
+    """A screen the phone keeps for offline use, marked with the release it belongs to: the
+    service worker opens it from its copy at once, and fetches it again only after a
+    release (templates/pwa/sw.js)."""
+    response = make_response(response)
+    response.headers["X-Shopper-Release"] = current_app.extensions["static_assets"].version
+    return response
+
+
 def init_app(app):
-    assets = Assets(PROJECT_ROOT / "static")
+    assets = Assets(PROJECT_ROOT / "static", PROJECT_ROOT / "templates")
     app.extensions["static_assets"] = assets
     app.jinja_env.globals["asset_url"] = assets.url
+    app.jinja_env.globals["release"] = assets.version

@@ -102,12 +102,18 @@ def _asset(name: str, body: bytes) -> Asset:
 class Assets:
     """The static folder as served: lookups by plain or hashed name, and the release."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, templates: Path | None = None):
         self.by_name = build(folder)
         self.by_hashed = {asset.hashed_name: asset for asset in self.by_name.values()}
         digest = hashlib.sha256()
         for hashed_name in sorted(self.by_hashed):
             digest.update(hashed_name.encode())
+        # The templates too: the phone keeps rendered screens, and must fetch them again
+        # when their markup changes, not only when a script or the stylesheet does.
+        for path in sorted(templates.rglob("*")) if templates else ():
+            if path.is_file():
+                digest.update(path.relative_to(templates).as_posix().encode())
+                digest.update(path.read_bytes())
         # One hash for the whole set: a new release gets a new service worker and cache.
         self.version = digest.hexdigest()[:16]
 

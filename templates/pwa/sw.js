@@ -1,11 +1,17 @@
 // Mystery Shopper service worker, release {{ version }}.
-// App shell (static files): cache first. Pages: network first, then this user's cached
-// copy, so the app opens with no signal. Unsent visits live in IndexedDB, never in these
-// caches, so a new release can drop old caches without losing any of them.
+// App shell (static files): cache first. The screens kept for offline use (a checklist
+// version's touchpoint and review screens, the version itself, photo thumbnails): this
+// user's copy first, with no wait and no download, fetched again behind only when the
+// copy is from an earlier release. Other pages: network first, then this user's copy, so
+// the app opens with no signal. Unsent visits live in IndexedDB, never in these caches,
+// so a new release can drop old caches without losing any of them.
 import { currentUser, pagesCache, rememberUser } from "{{ asset_url('offline-cache.js') }}";
 import { flush } from "{{ asset_url('outbox.js') }}";
 
 const SHELL = "shell-{{ version }}";
+const RELEASE = "{{ version }}";
+const KEPT_SCREENS = /^\/(field\/shell\/|api\/v1\/checklist-versions\/)/;
+const THUMB = /^\/photos\/[^/]+\/thumb$/;
 const ASSETS = {{ assets | tojson }};
 const NETWORK_WAIT_MS = 4000;
 
@@ -27,6 +33,25 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("slow")), ms))]);
 }
 
+/** The key a page is kept under: its address without the fragment, and without the query
+ * for kept screens (`?focus=q12` opens the same screen). */
+function keyOf(request) {
+  const url = new URL(request.url);
+  url.hash = "";
+  if (KEPT_SCREENS.test(url.pathname) || THUMB.test(url.pathname)) url.search = "";
+  return url.href;
+}
+
+async function keptFirst(event, request, { releaseBound }) {
+  const user = await currentUser();
+  const cached = user && await (await pagesCache(user)).match(keyOf(request));
+  if (!cached) return networkFirst(request);
+  if (releaseBound && cached.headers.get("X-Shopper-Release") !== RELEASE) {
+    event.waitUntil(networkFirst(request).catch(() => {})); // refreshed behind, for next time
+  }
+  return cached;
+}
+
 async function networkFirst(request) {
   try {
     const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
@@ -40,7 +65,7 @@ async function networkFirst(request) {
     if (user !== null && !response.redirected) {
       await rememberUser(user);
       if (user && response.ok) {
-        await (await pagesCache(user)).put(request.url.split("#")[0], response.clone());
+        await (await pagesCache(user)).put(keyOf(request), response.clone());
       }
     }
     return response;
@@ -84,6 +109,10 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
+  } else if (KEPT_SCREENS.test(url.pathname)) {
+    event.respondWith(keptFirst(event, request, { releaseBound: true }));
+  } else if (THUMB.test(url.pathname)) {
+    event.respondWith(keptFirst(event, request, { releaseBound: false })); // a photo never changes
   } else if (url.pathname.startsWith("/photos/") || url.pathname === "/sw.js") {
     return;
   } else if (url.pathname.startsWith("/api/") && !url.pathname.startsWith("/api/v1/checklist-versions/")) {

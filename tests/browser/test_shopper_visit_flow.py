@@ -99,11 +99,14 @@ def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
     screenshot(page, "visit-review-phone")
     page.get_by_role("button", name="Submit visit").click()
     page.wait_for_url("**/field/")
-    assert "sent for review as soon as there is signal" in page.inner_text("main")
+    # With signal the submit is sent there and then, and says so: one clear state.
+    assert "Sent: your visit to Leeds Briggate is with head office" in page.inner_text("main")
     db = connect(app.config["DATABASE"])
-    eventually(lambda: db.execute("SELECT status FROM visits WHERE uuid = ?",
-                                  [uuid]).fetchone() == ("submitted",))
+    assert db.execute("SELECT status FROM visits WHERE uuid = ?", [uuid]).fetchone() == (
+        "submitted",)
     wait_all_sent(page)
+    # At once under sent visits, before any reload, and it opens read-only.
+    expect(page.locator(".list .row", has_text="Leeds Briggate").first).to_be_visible()
     page.reload()
     sent = page.locator(".list .row", has_text="Leeds Briggate").first
     assert "waiting for review" in sent.inner_text()

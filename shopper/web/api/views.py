@@ -18,6 +18,7 @@ from shopper.web.api import bp
 from shopper.web.api.spec import openapi_document
 from shopper.web.db import get_db
 from shopper.web.errors import json_error
+from shopper.web.pages import kept_on_the_phone
 from shopper.workflows import sync
 
 
@@ -56,7 +57,7 @@ def checklist_version(version_id: int):
     if not permissions.version_visible_to(db, current_user, version_id):
         abort(404)
     version = load_version(db, version_id)
-    return jsonify(version=version_json(version))
+    return kept_on_the_phone(jsonify(version=version_json(version)))
 
 
 def version_json(version) -> dict:

@@ -31,6 +31,7 @@ from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
 from shopper.web.errors import json_error
 from shopper.web.field import bp
+from shopper.web.pages import kept_on_the_phone
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
 from shopper.workflows import drafts, submission
 
@@ -233,14 +234,15 @@ def _shell_version(version_id: int):
 def shell(version_id: int, position: int):
     """A touchpoint screen with no visit in it: the phone caches one per screen of each
     assigned checklist version and fills it from its own store, with or without signal."""
-    return empty_screen(_shell_version(version_id), position, SHELL_VISIT)
+    return kept_on_the_phone(empty_screen(_shell_version(version_id), position, SHELL_VISIT))
 
 
 @bp.route("/shell/<int:version_id>/review")
 @allow("shopper")
 def shell_review(version_id: int):
     """The review screen the phone fills from its own store."""
-    return render_template("field/local_review.html", version=_shell_version(version_id))
+    return kept_on_the_phone(render_template("field/local_review.html",
+                                             version=_shell_version(version_id)))
 
 
 @bp.route("/visits/<visit_uuid>/photos", methods=["POST"])

@@ -1,0 +1,145 @@
+// The review screen of a visit on the phone: every touchpoint's answers (fails marked),
+// moments, notes and photos, what is still missing (each linked to its question), and
+// Submit. After Submit it says one thing: "Sent", or "Saved on this phone: sent when
+// there is signal". A submitted visit opens here read-only.
+import { flashNext } from "./app.js";
+import { isLocked, localVisit } from "./local-visit.js";
+import { flush } from "./outbox.js";
+import {
+  answerText, loadVersion, meetsStandard, missingItems, refusedPhotos, shellUrl, touchpointProgress,
+} from "./progress.js";
+import { getVisit, updateVisit } from "./store.js";
+
+const owner = Number(document.querySelector("meta[name=user-id]")?.content);
+const SUBMIT_WAIT_MS = 8000;
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** One touchpoint as the shopper will want to check it before sending. */
+function touchpointCard(tp, visit, uuid) {
+  const card = element("section", "card review-touchpoint");
+  const progress = touchpointProgress(tp, visit);
+  const head = element("div", "review-touchpoint-head");
+  const title = element("h2");
+  title.append(Object.assign(element("a", "", `${tp.position}. ${tp.name}`), {
+    href: shellUrl(visit.versionId, tp.position, uuid) }));
+  const photos = Object.values(visit.photoMeta || {}).filter((p) => p.touchpointId === tp.id ||
+    tp.questions.some((q) => q.id === p.questionId)).length;
+  head.append(title, element("span", `muted small step-${progress.state}-text`,
+    `${progress.answered} of ${progress.total} answered · ${plural(photos, "photo")}`));
+  card.append(head);
+  const moment = visit.moments?.[tp.id];
+  if (moment?.moment) {
+    const p = element("p", `moment-line moment-${moment.moment}`);
+    p.append(element("span", `tag tag-${moment.moment}`, moment.moment === "golden" ? "Golden" : "Dull"));
+    if (moment.reason) p.append(" ", moment.reason);
+    card.append(p);
+  }
+  const answers = element("dl", "review-answers");
+  for (const q of tp.questions) {
+    if (q.kind === "photo") continue;
+    const answer = visit.answers?.[q.id];
+    const met = meetsStandard(q, answer);
+    const row = element("div", `review-answer${met === false ? " review-fail" : ""}`);
+    const value = element("dd", "", answerText(q, answer));
+    if (met === false) value.append(" ", element("span", "tag tag-fail", "misses the standard"));
+    row.append(element("dt", "", q.text), value);
+    if (answer?.note) row.append(element("dd", "review-note", `Note: ${answer.note}`));
+    answers.append(row);
+  }
+  card.append(answers);
+  if (moment?.note) card.append(element("p", "review-note", `Notes: ${moment.note}`));
+  return card;
+}
+
+function missingList(root, version, visit, uuid) {
+  const missing = missingItems(version, visit);
+  const refused = refusedPhotos(version, visit);
+  const box = root.querySelector("[data-missing]");
+  const items = [
+    ...refused.map((r) => ({ tp: r.tp, text: "A photo to take again", tag: "photo refused",
+      focus: r.questionId ? `q${r.questionId}` : "moment" })),
+    ...missing.map((m) => ({ tp: m.tp, text: m.q.text, tag: m.kind, focus: `q${m.q.id}` })),
+  ];
+  if (!items.length) return false;
+  box.hidden = false;
+  box.querySelector("[data-missing-count]").textContent = items.length;
+  box.querySelector("ul").replaceChildren(...items.map((item) => {
+    const a = Object.assign(element("a"), { href: shellUrl(visit.versionId, item.tp.position, uuid, item.focus) });
+    a.append(element("strong", "", `${item.tp.name}:`), " ", element("span", "", item.text), " ",
+      element("span", "tag", item.tag));
+    const li = element("li");
+    li.append(a);
+    return li;
+  }));
+  return true;
+}
+
+function stateText(visit) {
+  if (visit.notice) return visit.notice;
+  if (visit.done) return "Sent: head office reviews it next.";
+  if (visit.submit) return "Saved on this phone: sent when there is signal.";
+  if (visit.problem) return `Not accepted: ${visit.problem.message}`;
+  return "";
+}
+
+async function submitted(uuid) {
+  const waited = await Promise.race([
+    flush(owner).then(() => true).catch(() => false),
+    new Promise((resolve) => { setTimeout(() => resolve(false), SUBMIT_WAIT_MS); }),
+  ]);
+  const visit = await getVisit(uuid);
+  if (waited && visit?.done) return `Sent: your visit to ${visit.branchName} is with head office for review.`;
+  if (visit?.problem) return `Your visit to ${visit.branchName} was not accepted: ${visit.problem.message}`;
+  return `Saved on this phone: your visit to ${visit.branchName} is sent when there is signal.`;
+}
+
+async function reviewScreen(root) {
+  const uuid = location.hash.slice(1);
+  const [visit, version] = await Promise.all([localVisit(uuid), loadVersion(Number(root.dataset.version))]);
+  const state = root.querySelector("[data-review-state]");
+  if (!visit || !version) {
+    state.textContent = "This visit is not saved on this phone.";
+    state.hidden = false;
+    return;
+  }
+  for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
+  root.querySelector("[data-touchpoints]").replaceChildren(
+    ...version.touchpoints.map((tp) => touchpointCard(tp, visit, uuid)));
+  state.textContent = stateText(visit);
+  state.hidden = !state.textContent;
+  if (missingList(root, version, visit, uuid) || isLocked(visit)) return;
+  const submitBox = root.querySelector("[data-submit]");
+  submitBox.hidden = false;
+  const reply = submitBox.querySelector("[data-reply]");
+  if (visit.confirmed?.status === "returned") reply.hidden = false;
+  submitBox.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = reply.querySelector("textarea").value.trim();
+    if (!reply.hidden && !text) {
+      reply.querySelector("textarea").setCustomValidity("Please answer head office's comment.");
+      reply.querySelector("textarea").reportValidity();
+      return;
+    }
+    const button = submitBox.querySelector("button[type=submit]");
+    button.disabled = true;
+    button.textContent = "Sending…";
+    await updateVisit(uuid, (stored) => Object.assign(stored, {
+      submit: true, reply: text, changedAt: Date.now(), problem: null,
+    }));
+    flashNext(await submitted(uuid));
+    location.href = "/field/";
+  });
+}
+
+const root = document.querySelector("[data-local-review]");
+if (root) reviewScreen(root);
