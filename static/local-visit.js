@@ -189,14 +189,12 @@ function touchpointScreen(form) {
   async function thumbs() {
     const blobs = new Map((await photosOf(visit.uuid)).map((p) => [p.uuid, p.blob]));
     for (const picker of form.querySelectorAll("[data-photos]")) {
-      const list = picker.querySelector(".thumbs");
-      list.replaceChildren();
       const key = picker.dataset.targetName === "question_id" ? "questionId" : "touchpointId";
-      for (const [uuid, meta] of Object.entries(visit.photoMeta)) {
-        if (String(meta[key]) !== picker.dataset.targetId) continue;
-        const src = blobs.has(uuid) ? URL.createObjectURL(blobs.get(uuid)) : `/photos/${uuid}/thumb`;
-        list.append(thumb(picker, uuid, meta.caption, src));
-      }
+      const shown = Object.entries(visit.photoMeta)
+        .filter(([, meta]) => String(meta[key]) === picker.dataset.targetId)
+        .map(([uuid, meta]) => thumb(picker, uuid, meta.caption,
+          blobs.has(uuid) ? URL.createObjectURL(blobs.get(uuid)) : `/photos/${uuid}/thumb`));
+      picker.querySelector(".thumbs").replaceChildren(...shown); // whole, never two lists merged
     }
   }
 
@@ -244,12 +242,12 @@ function touchpointScreen(form) {
     return label;
   }
 
+  /** Take a photo out of the visit here; the next save() tells the store (and the server). */
   async function dropPhoto(uuid) {
     delete visit.photoMeta[uuid];
+    if (visit.refused) delete visit.refused[uuid];
     await deletePhoto(uuid);
-    visit = (await updateVisit(visit.uuid, (stored) => {
-      if (stored.refused) delete stored.refused[uuid];
-    })) || visit;
+    await updateVisit(visit.uuid, (stored) => { if (stored.refused) delete stored.refused[uuid]; });
   }
 
   async function addPhotos(picker, files) {
@@ -279,7 +277,7 @@ function touchpointScreen(form) {
   /** Moving on past an unanswered required question is allowed; the shopper is told so
    * once per touchpoint, on the next screen. */
   async function remindOnce(go) {
-    if (!version || go === "prev" || isLocked(visit)) return;
+    if (!version || go !== "next" || isLocked(visit)) return;
     const tp = version.touchpoints[position - 1];
     const left = touchpointProgress(tp, visit).requiredLeft.length;
     if (!left || (visit.reminded || []).includes(tp.id)) return;
@@ -296,6 +294,15 @@ function touchpointScreen(form) {
     section.classList.add("question-focus");
     section.scrollIntoView({ block: "center" });
     section.querySelector("input:not([type=hidden]), textarea, select, button")?.focus({ preventScroll: true });
+  }
+
+  /** The outbox records the server's refusals in the store: show them as they come. */
+  async function refusalsChanged() {
+    const stored = await getVisit(visit.uuid);
+    if (!stored || JSON.stringify(stored.refused || {}) === JSON.stringify(visit.refused || {})) return;
+    visit.refused = stored.refused;
+    await thumbs();
+    showProgress();
   }
 
   function lock() {
@@ -357,6 +364,10 @@ function touchpointScreen(form) {
     addEventListener("pagehide", () => { if (timer) save(); });
     if (visit.resumeAt !== position) {
       visit = (await updateVisit(visit.uuid, (stored) => { stored.resumeAt = position; })) || visit;
+    }
+    addEventListener("outbox", refusalsChanged);
+    if (typeof BroadcastChannel === "function") {
+      new BroadcastChannel("outbox").addEventListener("message", refusalsChanged); // the service worker's
     }
     focusAsked();
     version = await loadVersion(versionId);

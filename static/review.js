@@ -50,7 +50,7 @@ function touchpointCard(tp, visit, uuid) {
     const answer = visit.answers?.[q.id];
     const met = meetsStandard(q, answer);
     const row = element("div", `review-answer${met === false ? " review-fail" : ""}`);
-    const value = element("dd", "", answerText(q, answer));
+    const value = element("dd", met === null && !answer ? "review-unanswered" : "", answerText(q, answer));
     if (met === false) value.append(" ", element("span", "tag tag-fail", "misses the standard"));
     row.append(element("dt", "", q.text), value);
     if (answer?.note) row.append(element("dd", "review-note", `Note: ${answer.note}`));

@@ -178,9 +178,9 @@ def test_each_photo_crosses_the_network_once_at_a_persons_pace(live_server, shop
     tap while the page wrote its stale copy of the visit over what the outbox had
     confirmed)."""
     page = shopper_phone
-    photo_puts = []
-    page.on("request", lambda r: photo_puts.append(r.url) if r.method == "PUT"
-            and "/photos/" in r.url else None)
+    photo_puts, visit_puts = [], []
+    page.on("request", lambda r: (photo_puts if "/photos/" in r.url else visit_puts).append(
+        r.url) if r.method == "PUT" else None)
     start_leeds(page)
     uuid = page.url.split("#")[1]
     page.locator(".steps .step", has_text="2").click()
@@ -200,3 +200,6 @@ def test_each_photo_crosses_the_network_once_at_a_persons_pace(live_server, shop
     db.close()
     assert held == 2
     assert len(photo_puts) == 2, photo_puts
+    # Eight changes over about twelve seconds: the visit goes out together, at most once
+    # every five seconds, not once a tap.
+    assert len(visit_puts) <= 4, visit_puts
