@@ -6,6 +6,8 @@ row as the app reads it). See `one_visit` for the usual cast, and the `small_db`
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shopper.domain.checklist_format import parse_checklist
 from shopper.domain.scoring import Answer
@@ -110,3 +112,12 @@ def one_visit(db, status: str = "submitted") -> dict:
                                   status="done")
     return a_visit(db, assignment_id=assignment_id, shopper_id=shopper_id, version=version,
                    answers=MET_AND_MISSED, status=status, reviewer_id=office_id)
+
+
+def visit_timing(days_ago: int = 1, time_in: str = "10:00", time_out: str = "10:30",
+                 zone: str = "Europe/London") -> dict:
+    """A visit's date and times as a shopper enters them (the sync API's `timing`, the
+    review page's form): by default yesterday at the branch, 10:00 to 10:30, which the
+    demo's open assignments' windows hold."""
+    day = datetime.now(ZoneInfo(zone)).date() - timedelta(days=days_ago)
+    return {"date": day.isoformat(), "time_in": time_in, "time_out": time_out}
