@@ -78,13 +78,15 @@ def prepare(db, total: int) -> dict:
                                           role="shopper", password=PASSWORD, method=FAST_HASH)
         share = total // CLIENTS + (1 if n < total % CLIENTS else 0)
         for week, start in enumerate(range(0, share, len(branches))):
-            first_day = date.today() + timedelta(weeks=week)
+            # windows past by a week or more: a visit's date is in its window, never ahead
+            first_day = date.today() - timedelta(weeks=week + 1)
             request = AssignmentRequest(branches[: share - start], shopper_id, checklist_id,
                                         first_day, first_day + timedelta(days=5),
                                         "Benchmark visit", 0)
             create_assignments(db, request, office)
-        assignments = [r[0] for r in db.execute(
-            "SELECT id FROM assignments WHERE shopper_id = ? AND status = 'open' ORDER BY id",
+        assignments = [tuple(r) for r in db.execute(
+            "SELECT id, window_start FROM assignments WHERE shopper_id = ? AND status = 'open' "
+            "ORDER BY id",
             [shopper_id])]
         if len(assignments) != share:
             raise RuntimeError(f"{email} got {len(assignments)} assignments, not {share}")
@@ -93,9 +95,11 @@ def prepare(db, total: int) -> dict:
             "shopper_ids": [c["shopper_id"] for c in clients]}
 
 
-def visit_payload(version: StoredVersion, assignment_id: int, photos: list[dict]) -> dict:
+def visit_payload(version: StoredVersion, assignment_id: int, photos: list[dict],
+                  day: str) -> dict:
     """A whole visit as static/outbox.js sends it: every question answered (every standard
-    met), a golden moment, the photos listed, and asked to be submitted."""
+    met), a golden moment, the photos listed, the visit's date and times (on `day`), and
+    asked to be submitted."""
     best = {"yes_no": lambda q: q.expected, "scale": lambda q: 5, "number": lambda q: q.target,
             "duration": lambda q: q.target, "text": lambda q: "Priya",
             "choice": lambda q: max(q.options, key=lambda o: o.points).label}
@@ -109,7 +113,8 @@ def visit_payload(version: StoredVersion, assignment_id: int, photos: list[dict]
             "answers": answers,
             "touchpoints": [{"touchpoint_id": version.touchpoint_ids["reception"],
                              "moment": "golden", "reason": "Greeted by name", "note": ""}],
-            "photos": photos, "submit": True, "reply": ""}
+            "photos": photos, "submit": True, "reply": "",
+            "timing": {"date": day, "time_in": "09:30", "time_out": "10:05"}}
 
 
 def photo_bytes(picture: bytes, photo_uuid: str) -> bytes:
@@ -120,7 +125,8 @@ def photo_bytes(picture: bytes, photo_uuid: str) -> bytes:
         picture[2:]
 
 
-def queued_visits(version: StoredVersion, assignments: list[int], pictures: list[bytes],
+def queued_visits(version: StoredVersion, assignments: list[tuple[int, str]],
+                  pictures: list[bytes],
                   offset: int) -> list[tuple[str, dict, list[tuple[str, bytes]]]]:
     """What one phone has queued: (visit uuid, payload, [(photo uuid, bytes)]) per visit, the
     three photos being the receipt, the car park and one of the reception."""
@@ -131,7 +137,7 @@ def queued_visits(version: StoredVersion, assignments: list[int], pictures: list
               {"question_id": None, "touchpoint_id": version.touchpoint_ids["reception"],
                "caption": "Reception desk"}]
     queue = []
-    for i, assignment_id in enumerate(assignments):
+    for i, (assignment_id, day) in enumerate(assignments):
         photos, listed = [], []
         for j, place in enumerate(places):
             photo_uuid = str(uuid.uuid4())
@@ -140,7 +146,8 @@ def queued_visits(version: StoredVersion, assignments: list[int], pictures: list
             photos.append((photo_uuid, data))
             listed.append({"uuid": photo_uuid, "sha256": hashlib.sha256(data).hexdigest(),
                            **place})
-        queue.append((str(uuid.uuid4()), visit_payload(version, assignment_id, listed), photos))
+        queue.append((str(uuid.uuid4()), visit_payload(version, assignment_id, listed, day),
+                      photos))
     return queue
 
 

@@ -17,7 +17,7 @@ from shopper.domain.vocabulary import ROLES
 from shopper.store import accounts
 from shopper.store.checklists import import_checklist
 from shopper.web.db import get_db
-from shopper.workflows import backup, demo, photo_retention
+from shopper.workflows import backup, demo, follow_ups, photo_retention
 
 
 @click.command("import-checklist")
@@ -132,6 +132,16 @@ def expire_photos_command(dry_run: bool):
                    f"({result.removed_bytes:,} bytes).")
 
 
+@click.command("close-follow-ups")
+@with_appcontext
+def close_follow_ups_command():
+    """Count follow-up questions that closed unanswered (not met, or N/A where the checklist
+    says) and rescore their visits. Run daily, e.g. from cron; a scorecard opened before
+    does it for its own visit."""
+    changed = follow_ups.settle(get_db())
+    click.echo(f"Rescored {changed} visit(s) whose follow-up questions closed unanswered.")
+
+
 def _log_to_stderr() -> None:
     """Let the app's log lines at INFO through (Flask's handler writes them to stderr),
     unless logging has been set up already."""
@@ -142,7 +152,8 @@ def _log_to_stderr() -> None:
 
 def register_commands(app) -> None:
     for command in (import_checklist_command, create_user_command, demo_command,
-                    backup_command, clean_photos_command, expire_photos_command):
+                    backup_command, clean_photos_command, expire_photos_command,
+                    close_follow_ups_command):
         app.cli.add_command(command)
 
 

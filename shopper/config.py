@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from shopper.domain.visit_timing import check_zone
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -56,6 +58,11 @@ DEFAULTS = {
     # Score bands for scorecards and reports: red below the first, green from the second.
     "SCORE_BAND_AMBER": 70,
     "SCORE_BAND_GREEN": 85,
+    # The time zone (IANA name) of a branch whose own is not set: shoppers enter a visit's
+    # date and times in the branch's local time.
+    "DEFAULT_TIME_ZONE": "Europe/London",
+    # Days after its due date that a follow-up question stays open (docs/scoring.md).
+    "FOLLOW_UP_GRACE_DAYS": 3,
 }
 
 
@@ -78,6 +85,10 @@ def load(app, test_config: dict | None) -> None:
     app.config.setdefault("PHOTO_FOLDER", str(instance / app.config["PHOTO_FOLDER_NAME"]))
     # A number of bytes, checked at start-up rather than at the first page kept.
     app.config["PAGE_CACHE_BYTES"] = int(app.config["PAGE_CACHE_BYTES"])
+    app.config["DEFAULT_TIME_ZONE"] = check_zone(app.config["DEFAULT_TIME_ZONE"])
+    app.config["FOLLOW_UP_GRACE_DAYS"] = int(app.config["FOLLOW_UP_GRACE_DAYS"])
+    if app.config["FOLLOW_UP_GRACE_DAYS"] < 0:
+        raise ValueError("SHOPPER_FOLLOW_UP_GRACE_DAYS must be 0 or more")
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     if not app.config.get("SECRET_KEY"):

@@ -6,13 +6,15 @@ row as the app reads it). See `one_visit` for the usual cast, and the `small_db`
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shopper.domain.checklist_format import parse_checklist
 from shopper.domain.scoring import Answer
 from shopper.store import accounts, assignments, branches, visits
 from shopper.store.checklists import StoredVersion, import_checklist, load_version
 
-from .support import FAST_HASH, MANAGER_A, OFFICE, PASSWORD, SHOPPER
+from .support import FAST_HASH, MANAGER_A, OFFICE, OTHER_SHOPPER, PASSWORD, SHOPPER
 
 # Two yes/no standards at one touchpoint: enough for one met and one missed.
 TINY_CHECKLIST = """\
@@ -110,3 +112,31 @@ def one_visit(db, status: str = "submitted") -> dict:
                                   status="done")
     return a_visit(db, assignment_id=assignment_id, shopper_id=shopper_id, version=version,
                    answers=MET_AND_MISSED, status=status, reviewer_id=office_id)
+
+
+def visit_timing(days_ago: int = 1, time_in: str = "10:00", time_out: str = "10:30",
+                 zone: str = "Europe/London") -> dict:
+    """A visit's date and times as a shopper enters them (the sync API's `timing`, the
+    review page's form): by default yesterday at the branch, 10:00 to 10:30, which the
+    demo's open assignments' windows hold."""
+    day = datetime.now(ZoneInfo(zone)).date() - timedelta(days=days_ago)
+    return {"date": day.isoformat(), "time_in": time_in, "time_out": time_out}
+
+
+def field_cast(db, checklist: str = TINY_CHECKLIST,
+               window: tuple[str, str] = ("2026-01-01", "2099-12-31")) -> dict:
+    """SHOPPER's open assignment to LDS01 (the configured default zone, Europe/London) with
+    `checklist` over `window`, OTHER_SHOPPER, MANAGER_A of LDS01 and OFFICE: for tests of
+    what shoppers send. Returns the version, the assignment's id and the people's ids."""
+    version = a_checklist(db, checklist)
+    branch_id = a_branch(db, "LDS01")
+    shopper_id = a_shopper(db)
+    a_shopper(db, OTHER_SHOPPER)
+    a_person(db, MANAGER_A, "manager", branch_codes=("LDS01",))
+    office_id = a_person(db, OFFICE, "office")
+    assignment_id = assignments.add_assignment(db, {
+        "branch_id": branch_id, "shopper_id": shopper_id, "checklist_id": version.checklist_id,
+        "window_start": window[0], "window_end": window[1], "scenario": "", "status": "open",
+        "created_by": office_id, "created_at": "2026-01-01T09:00:00Z"})
+    return {"version": version, "assignment_id": assignment_id, "shopper_id": shopper_id,
+            "office_id": office_id}

@@ -75,6 +75,8 @@ EXPECTED = {
     "field.submit": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),  # locked: back to review
     "field.upload_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.delete_photo": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
+    "field.timing": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),  # locked: back to review
+    "field.follow_ups_page": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     # A photo of that visit: its shopper, branch A's manager (published) and head office.
     "photos.show": ("GET", (LOGIN, 200, 200, 404, 200, LOGIN)),
     # The sync API answers 401 (JSON) rather than redirecting to the sign-in page.
@@ -85,6 +87,7 @@ EXPECTED = {
     "api.get_visit": ("GET", (401, 200, 403, 403, 403, 401)),
     "api.put_visit": ("PUT", (401, 400, 403, 403, 403, 401)),  # reached: the body is no JSON
     "api.put_photo": ("PUT", (401, 422, 403, 403, 403, 401)),  # reached: no sha256 given
+    "api.put_follow_ups": ("PUT", (401, 400, 403, 403, 403, 401)),  # reached: no JSON
 }
 
 

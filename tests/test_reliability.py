@@ -83,7 +83,8 @@ def new_visits(instance: Path, email: str, count: int,
         for i in range(count):
             assignment_id = db["assignments"].insert({
                 "branch_id": branches[i % len(branches)], "shopper_id": shopper_id,
-                "checklist_id": checklist_id, "window_start": date.today().isoformat(),
+                "checklist_id": checklist_id,
+                "window_start": (date.today() - timedelta(days=2)).isoformat(),  # timing: yesterday
                 "window_end": (date.today() + timedelta(days=30)).isoformat(),
                 "status": "open", "created_at": now()}).last_pk
             photos = {new_uuid(rng): jpeg(random_colour(rng))

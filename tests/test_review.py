@@ -31,16 +31,20 @@ def test_the_queue_is_oldest_first_with_flags(app, db):
 
 
 def base_visit(**changes):
-    visit = {"critical_failed": 0, "started_at": "2026-11-20T10:00:00Z",
-             "ended_at": "2026-11-20T10:30:00Z", "receipt_photos": 1,
+    """A visit's queue row: its length comes from the shopper's time in and time out."""
+    visit = {"critical_failed": 0, "visit_date": "2026-11-20",
+             "arrived_at": "2026-11-20T10:00:00Z", "left_at": "2026-11-20T10:30:00Z",
+             "window_start": "2026-11-16", "window_end": "2026-11-27", "receipt_photos": 1,
              "position_status": "given", "position_distance_m": 40, "note_chars": 200}
     return {**visit, **changes}
 
 
 @pytest.mark.parametrize(("changes", "flag"), [
     ({"critical_failed": 1}, "critical failure"),
-    ({"ended_at": "2026-11-20T10:05:00Z"}, "short visit (5 min)"),
-    ({"ended_at": "2026-11-20T12:00:00Z"}, "long visit (120 min)"),
+    ({"left_at": "2026-11-20T10:05:00Z"}, "short visit (5 min)"),
+    ({"left_at": "2026-11-20T12:00:00Z"}, "long visit (120 min)"),
+    ({"arrived_at": None, "left_at": None}, "no visit times"),
+    ({"visit_date": "2026-11-28"}, "visited outside the window"),
     ({"receipt_photos": 0}, "no proof-of-visit photo"),
     ({"position_status": "refused"}, "position refused"),
     ({"position_distance_m": 2500}, "2.5 km from the branch"),

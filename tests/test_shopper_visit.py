@@ -15,6 +15,7 @@ from shopper.domain.scoring import score_visit
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of, change_status
 
+from .factories import visit_timing
 from .support import MANAGER_A, OFFICE, OTHER_SHOPPER, SHOPPER, AuthActions, csrf_token
 
 VISIT_UUID = "0b8c9a52-4a8e-4d3c-9a55-5b8f2b3c1d01"
@@ -101,7 +102,15 @@ def complete(client, db):
         response = post_touchpoint(client, position, best_answers(version, position))
         assert response.status_code == 303, response.get_data(as_text=True)
     assert upload(client, version, "service_desk", "receipt_photo").status_code == 201
+    give_times(client)
     return version
+
+
+def give_times(client, **timing):
+    """The visit's date and times, on the review page's form (the no-JavaScript path)."""
+    token = csrf_token(client, f"/field/visits/{VISIT_UUID}/review")
+    return client.post(f"/field/visits/{VISIT_UUID}/timing",
+                       data={"csrf_token": token, **(timing or visit_timing())})
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from PIL import Image
 
 from shopper.store.checklists import load_version
 
+from .factories import visit_timing
 from .support import OTHER_SHOPPER, SHOPPER, AuthActions
 
 VISIT = "3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f"
@@ -77,7 +78,7 @@ def full_payload(assignment, version, photos=(), submit=False) -> dict:
             "answers": answers,
             "touchpoints": [{"touchpoint_id": version.touchpoint_ids["reception"],
                              "moment": "golden", "reason": "Greeted by name", "note": ""}],
-            "photos": list(photos), "submit": submit}
+            "photos": list(photos), "submit": submit, "timing": visit_timing()}
 
 
 def receipt(version, data, photo_uuid=PHOTO) -> dict:

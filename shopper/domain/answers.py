@@ -94,24 +94,31 @@ def check_length(text: str, limit: int, what: str) -> str:
 
 @dataclass(frozen=True)
 class Missing:
-    """Something that blocks submission: a required answer or photo not given."""
+    """Something that blocks submission: a required answer or photo not given, or the
+    visit's date and times."""
 
     touchpoint: str
     touchpoint_name: str
-    position: int  # the touchpoint's place in the journey, from 1
+    position: int  # the touchpoint's place in the journey, from 1 (0: the visit itself)
     question: str
     text: str
-    kind: str  # "answer" or "photo"
+    kind: str  # "answer", "photo" or "timing"
+
+
+# The visit's date, time in and time out, not given yet (the API names it `timing`).
+TIMING_MISSING = Missing("", "Visit", 0, "timing", "Visit date and times", "timing")
 
 
 def missing_items(checklist: Checklist, answers: dict[tuple[str, str], Answer],
-                  photo_counts: dict[tuple[str, str], int]) -> list[Missing]:
-    """Every required question without an answer and every required photo not taken, in
-    journey order."""
-    found = []
+                  photo_counts: dict[tuple[str, str], int],
+                  timing_given: bool = True) -> list[Missing]:
+    """The visit's timing if not given, then every required question without an answer
+    and every required photo not taken, in journey order. Follow-up questions (answered
+    later) are never required on the day."""
+    found = [] if timing_given else [TIMING_MISSING]
     for position, tp in enumerate(checklist.touchpoints, start=1):
         for q in tp.questions:
-            if not q.required:
+            if not q.required or q.answer_after_days is not None:
                 continue
             if q.kind == "photo":
                 if photo_counts.get((tp.key, q.key), 0) == 0:

@@ -1,6 +1,7 @@
-"""A branch list as head office uploads it: CSV with code, name, region, address, latitude
-and longitude. Every problem is reported by row, and nothing is imported if any row is
-wrong."""
+"""A branch list as head office uploads it: CSV with code, name, region, address, latitude,
+longitude and, optionally, time_zone (an IANA name such as Europe/London; blank keeps a
+known branch's zone, or gives a new one the configured default). Every problem is reported
+by row, and nothing is imported if any row is wrong."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import io
 import math
 import re
 
-BRANCH_COLUMNS = ("code", "name", "region", "address", "latitude", "longitude")
+from shopper.domain.visit_timing import check_zone
+
+BRANCH_COLUMNS = ("code", "name", "region", "address", "latitude", "longitude", "time_zone")
 BRANCH_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -63,9 +66,15 @@ def parse_branches_csv(text: str) -> list[dict]:
                 position.append(None)
         if (position[0] is None) != (position[1] is None):
             problems.append((where, "give both latitude and longitude, or neither"))
+        zone = row.get("time_zone") or None
+        if zone is not None:
+            try:
+                zone = check_zone(zone)
+            except ValueError as err:
+                problems.append((where, f"time_zone {err}"))
         rows.append({"code": row.get("code", ""), "name": row.get("name", ""),
                      "region": row.get("region", ""), "address": row.get("address", "")[:300],
-                     "latitude": position[0], "longitude": position[1]})
+                     "latitude": position[0], "longitude": position[1], "time_zone": zone})
     if not rows and not problems:
         problems.append(("file", "no branches in it"))
     if problems:

@@ -10,6 +10,7 @@ import re
 from shopper.domain.checklist_format import (
     COMPARISONS,
     FLAGS,
+    IF_UNANSWERED,
     KIND_FIELDS,
     KINDS,
     QUESTION_FIELDS,
@@ -17,7 +18,7 @@ from shopper.domain.checklist_format import (
 )
 
 COMMON = tuple(name for name in QUESTION_FIELDS if name not in FLAGS)
-NUMBERS = {"points", "weight", "pass_min", "pass_points", "target"}
+NUMBERS = {"points", "weight", "pass_min", "pass_points", "target", "answer_after_days"}
 
 
 def _value(name: str, raw: str):
@@ -64,6 +65,8 @@ def form_to_data(form) -> dict:
             if "options" in extra:
                 q["options"] = _options(form.get(prefix + "options", ""))
                 q.pop("points", None)
+            if q.get("answer_after_days", "") == "":  # "if unanswered" is a follow-up's
+                q.pop("if_unanswered", None)
             questions.append({k: v for k, v in q.items() if v != ""})
         tp["questions"] = questions
         touchpoints.append(tp)
@@ -123,4 +126,4 @@ def options_text(options) -> str:
 
 
 CHOICES = {"kind": KINDS, "category": ("basic", "delight"), "expected": ("yes", "no"),
-           "compare": COMPARISONS}
+           "compare": COMPARISONS, "if_unanswered": IF_UNANSWERED}

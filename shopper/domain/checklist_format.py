@@ -17,13 +17,17 @@ KINDS = ("yes_no", "scale", "choice", "number", "duration", "text", "photo")
 SCORED_KINDS = ("yes_no", "scale", "choice", "number", "duration")
 CATEGORIES = ("basic", "delight")
 COMPARISONS = ("<=", ">=", "==")
+IF_UNANSWERED = ("not_met", "na")  # what a follow-up left unanswered counts as
+MAX_FOLLOW_UP_DAYS = 365
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # The fields every question has (the last three are yes/no flags), and each kind's own.
 QUESTION_FIELDS = ("key", "kind", "text", "standard", "guidance", "points", "category",
-                   "critical", "na_allowed", "required")
+                   "critical", "na_allowed", "required", "answer_after_days", "if_unanswered")
+# Answered later (a follow-up): on a question, or on a touchpoint for all its questions.
+FOLLOW_UP_FIELDS = ("answer_after_days", "if_unanswered")
 FLAGS = ("critical", "na_allowed", "required")
 KIND_FIELDS = {
     "yes_no": ("expected",), "scale": ("pass_min", "low_label", "high_label"),
@@ -71,6 +75,8 @@ class Question:
     compare: str | None = None
     unit: str = ""
     receipt: bool = False  # photo
+    answer_after_days: int | None = None  # a follow-up, due this many days after the visit
+    if_unanswered: str = "not_met"  # a follow-up closed unanswered counts as this
 
     @property
     def scored(self) -> bool:
@@ -109,7 +115,12 @@ class Checklist:
 
     def content_hash(self) -> str:
         """Identifies the content, so re-importing an unchanged file adds no version."""
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        data = asdict(self)
+        for tp in data["touchpoints"]:
+            for q in tp["questions"]:
+                if q["answer_after_days"] is None:  # as hashed before follow-ups existed
+                    del q["answer_after_days"], q["if_unanswered"]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -137,6 +148,8 @@ def to_data(checklist: Checklist) -> dict:
             fields["options"] = [{"label": o.label, "points": o.points} for o in q.options]
         if q.kind == "duration":
             fields["compare"] = q.compare
+        if q.answer_after_days is None or q.if_unanswered == "not_met":
+            fields.pop("if_unanswered")
         return {k: _whole(v) for k, v in fields.items() if v not in (None, "")}
 
     return {
@@ -308,11 +321,14 @@ class _Reader:
             seen.add(key)
 
     def touchpoint(self, data, where) -> Touchpoint:
-        self.table(data, where, {"key", "name", "weight", "description", "questions"})
+        self.table(data, where, {"key", "name", "weight", "description", "questions",
+                                 *FOLLOW_UP_FIELDS})
         questions = data.get("questions")
         if not isinstance(questions, list) or not questions:
             self.fail(f"{where}.questions", "at least one question is required")
-        parsed = tuple(self.question(q, f"{where}.questions[{i}]") for i, q in enumerate(questions))
+        later = self.follow_up(data, where, {})
+        parsed = tuple(self.question(q, f"{where}.questions[{i}]", later)
+                       for i, q in enumerate(questions))
         self.unique([q.key for q in parsed], f"{where}.questions", "key")
         return Touchpoint(
             key=self.string(data, where, "key", required=True, pattern=KEY),
@@ -322,7 +338,22 @@ class _Reader:
             questions=parsed,
         )
 
-    def question(self, data, where) -> Question:
+    def follow_up(self, data, where, inherited: dict) -> dict:
+        """answer_after_days and if_unanswered, given here or inherited from the touchpoint."""
+        days = self.number(data, where, "answer_after_days",
+                           default=inherited.get("answer_after_days"), minimum=1)
+        if days is not None and (days != int(days) or days > MAX_FOLLOW_UP_DAYS):
+            self.fail(f"{where}.answer_after_days",
+                      f"must be a whole number of days from 1 to {MAX_FOLLOW_UP_DAYS}")
+        if_unanswered = self.choice(data, where, "if_unanswered", IF_UNANSWERED,
+                                    inherited.get("if_unanswered", "not_met"))
+        if days is None and "if_unanswered" in data:
+            self.fail(f"{where}.if_unanswered", "applies only with answer_after_days")
+        if days is None:
+            return {}
+        return {"answer_after_days": int(days), "if_unanswered": if_unanswered}
+
+    def question(self, data, where, inherited: dict | None = None) -> Question:
         if not isinstance(data, dict):
             self.fail(where, "must be a table")
         kind = self.choice(data, where, "kind", KINDS, None)
@@ -348,6 +379,10 @@ class _Reader:
             required=self.flag(data, where, "required", kind not in ("text", "photo")),
         )
         fields.update(getattr(self, f"extra_{kind}")(data, where))
+        if kind == "photo" and "answer_after_days" in data:
+            self.fail(f"{where}.answer_after_days", "a photo cannot be answered later")
+        if kind != "photo":  # a touchpoint answered later still takes its photos on the day
+            fields.update(self.follow_up(data, where, inherited or {}))
         return Question(**fields)
 
     def extra_yes_no(self, data, where):

@@ -6,7 +6,10 @@ The rules are documented in docs/scoring.md; in short:
 - N/A (where allowed) and unanswered questions leave both sides;
 - delight questions add bonus points but never points possible, and never exceed 100 %;
 - a failed critical question scores its touchpoint 0 and flags the visit;
-- the visit score is the weighted mean of its scored touchpoints.
+- the visit score is the weighted mean of its scored touchpoints;
+- a follow-up question (answered later) left unanswered is left out while it is open,
+  which makes the score provisional; once closed it counts as not met, or N/A where the
+  checklist says `if_unanswered = "na"`.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class VisitResult:
     critical_failed: bool
     touchpoints: tuple[TouchpointResult, ...]
     gaps: tuple[Gap, ...] = field(default_factory=tuple)
+    provisional: bool = False  # a scored follow-up question is still open
 
     def question(self, touchpoint: str, key: str) -> QuestionResult:
         for tp in self.touchpoints:
@@ -82,9 +86,11 @@ class VisitResult:
         raise KeyError((touchpoint, key))
 
 
-def score_visit(checklist: Checklist, answers: dict[tuple[str, str], Answer]) -> VisitResult:
-    """`answers` maps (touchpoint key, question key) to the shopper's Answer."""
-    touchpoints = tuple(_score_touchpoint(tp, answers) for tp in checklist.touchpoints)
+def score_visit(checklist: Checklist, answers: dict[tuple[str, str], Answer],
+                closed: frozenset | set = frozenset()) -> VisitResult:
+    """`answers` maps (touchpoint key, question key) to the shopper's Answer; `closed`
+    holds the keys of follow-up questions whose answering window has closed."""
+    touchpoints = tuple(_score_touchpoint(tp, answers, closed) for tp in checklist.touchpoints)
     scored = [tp for tp in touchpoints if tp.score is not None]
     total_weight = sum(tp.weight for tp in scored)
     score = (
@@ -97,11 +103,14 @@ def score_visit(checklist: Checklist, answers: dict[tuple[str, str], Answer]) ->
         critical_failed=any(tp.critical_failed for tp in touchpoints),
         touchpoints=touchpoints,
         gaps=_gaps(checklist, touchpoints),
+        provisional=any(r.observed == FOLLOW_UP_OPEN for tp in touchpoints
+                        for r in tp.questions),
     )
 
 
-def _score_touchpoint(tp: Touchpoint, answers) -> TouchpointResult:
-    results = tuple(score_question(tp.key, q, answers.get((tp.key, q.key))) for q in tp.questions)
+def _score_touchpoint(tp: Touchpoint, answers, closed) -> TouchpointResult:
+    results = tuple(score_question(tp.key, q, answers.get((tp.key, q.key)),
+                                   (tp.key, q.key) in closed) for q in tp.questions)
     critical_failed = any(
         q.critical and r.failed for q, r in zip(tp.questions, results, strict=True))
     possible = sum(r.possible for r in results)
@@ -116,7 +125,15 @@ def _score_touchpoint(tp: Touchpoint, answers) -> TouchpointResult:
                             critical_failed, results)
 
 
-def score_question(touchpoint: str, q: Question, answer: Answer | None) -> QuestionResult:
+FOLLOW_UP_OPEN = "Follow-up: not answered yet"
+FOLLOW_UP_CLOSED = "Follow-up not answered by its closing date"
+
+
+def score_question(touchpoint: str, q: Question, answer: Answer | None,
+                   closed: bool = False) -> QuestionResult:
+    unanswered = answer is None or (not answer.na and answer.value in (None, ""))
+    if q.scored and q.answer_after_days is not None and unanswered:
+        return _follow_up_unanswered(touchpoint, q, closed)
     if not q.scored:
         return QuestionResult(touchpoint, q.key, UNSCORED, observed=_text_observed(answer))
     if answer is not None and answer.na:
@@ -128,6 +145,16 @@ def score_question(touchpoint: str, q: Question, answer: Answer | None) -> Quest
     earned, met, observed = _MEASURES[q.kind](q, answer.value)
     possible = q.max_points if q.category == "basic" else 0
     return QuestionResult(touchpoint, q.key, MET if met else NOT_MET, earned, possible, observed)
+
+
+def _follow_up_unanswered(touchpoint: str, q: Question, closed: bool) -> QuestionResult:
+    """Open: left out, like an unanswered question. Closed: not met, or N/A."""
+    if not closed:
+        return QuestionResult(touchpoint, q.key, UNANSWERED, observed=FOLLOW_UP_OPEN)
+    if q.if_unanswered == NA:
+        return QuestionResult(touchpoint, q.key, NA, observed=f"{FOLLOW_UP_CLOSED} (N/A)")
+    possible = q.max_points if q.category == "basic" else 0
+    return QuestionResult(touchpoint, q.key, NOT_MET, 0, possible, FOLLOW_UP_CLOSED)
 
 
 def _yes_no(q: Question, value):

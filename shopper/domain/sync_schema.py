@@ -26,6 +26,24 @@ UUID = {"type": "string", "format": "uuid"}
 SHA256 = {"type": "string", "pattern": SHA256_PATTERN, "maxLength": 64}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 OPTIONAL_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
+DATE_PATTERN = r"^\d{4}-\d\d-\d\d$"
+CLOCK_PATTERN = r"^\d\d:\d\d$"
+ANSWER = {
+    "type": "object", "required": ["question_id"],
+    "properties": {
+        "question_id": ID,
+        "value": {"type": ["string", "number", "null"],
+                  "description": "yes/no, 1-5, an option label, a number, seconds "
+                                 "or text; null when not answered"},
+        "na": {"type": "boolean"},
+        "note": {"type": "string", "maxLength": MAX_NOTE}}}
+TIMING = {
+    "type": "object", "required": ["date", "time_in", "time_out"],
+    "description": "when the visit happened, in the branch's local time (docs/sync.md)",
+    "properties": {
+        "date": {"type": "string", "pattern": DATE_PATTERN, "maxLength": 10},
+        "time_in": {"type": "string", "pattern": CLOCK_PATTERN, "maxLength": 5},
+        "time_out": {"type": "string", "pattern": CLOCK_PATTERN, "maxLength": 5}}}
 
 VISIT_PAYLOAD = {
     "type": "object",
@@ -44,15 +62,7 @@ VISIT_PAYLOAD = {
                 "accuracy_m": {"type": ["number", "null"], "minimum": 0}},
             "if": {"required": ["status"], "properties": {"status": {"const": "given"}}},
             "then": {"required": ["latitude", "longitude"]}},
-        "answers": {"type": "array", "items": {
-            "type": "object", "required": ["question_id"],
-            "properties": {
-                "question_id": ID,
-                "value": {"type": ["string", "number", "null"],
-                          "description": "yes/no, 1-5, an option label, a number, seconds "
-                                         "or text; null when not answered"},
-                "na": {"type": "boolean"},
-                "note": {"type": "string", "maxLength": MAX_NOTE}}}},
+        "answers": {"type": "array", "items": ANSWER},
         "touchpoints": {"type": "array", "items": {
             "type": "object", "required": ["touchpoint_id"],
             "properties": {
@@ -71,7 +81,15 @@ VISIT_PAYLOAD = {
                    "description": "send for review once every photo has arrived"},
         "reply": {"type": "string", "maxLength": MAX_NOTE,
                   "description": "answer to head office's comment"},
+        "timing": TIMING,
     },
+}
+
+# Answers to a sent visit's follow-up questions (PUT /api/v1/visits/{uuid}/follow-ups).
+FOLLOW_UP_PAYLOAD = {
+    "type": "object",
+    "required": ["answers"],
+    "properties": {"answers": {"type": "array", "items": ANSWER, "minItems": 1}},
 }
 
 
@@ -110,7 +128,9 @@ TYPES = Draft202012Validator.TYPE_CHECKER.redefine_many({
 })
 Validator = validators.extend(Draft202012Validator, type_checker=TYPES)
 Validator.check_schema(VISIT_PAYLOAD)
-PAYLOAD_VALIDATOR = Validator(VISIT_PAYLOAD, format_checker=FORMATS)
+Validator.check_schema(FOLLOW_UP_PAYLOAD)
+VALIDATORS = {id(schema): Validator(schema, format_checker=FORMATS)
+              for schema in (VISIT_PAYLOAD, FOLLOW_UP_PAYLOAD)}
 
 
 class NotAnObject(ValueError):
@@ -122,6 +142,8 @@ FORMS = {
     "date-time": "A time such as 2026-11-25T09:30:00Z is required.",
     "uuid": "A UUID such as 3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f is required.",
     SHA256_PATTERN: "The photo's sha256, in lowercase hex, is required.",
+    DATE_PATTERN: "A date such as 2026-11-24 is required.",
+    CLOCK_PATTERN: "A time such as 10:05 (hours and minutes) is required.",
 }
 NOUNS = {"string": "text", "integer": "a whole number", "number": "a number",
          "boolean": "true or false", "null": "null", "array": "a list", "object": "an object"}
@@ -129,27 +151,27 @@ NOUNS = {"string": "text", "integer": "a whole number", "number": "a number",
 RANK = {"required": 0, "enum": 1, "const": 1}
 
 
-def payload_errors(payload) -> dict[str, str]:
+def payload_errors(payload, schema: dict = VISIT_PAYLOAD) -> dict[str, str]:
     """Every way `payload` fails the schema, as {field: sentence}, keyed as the API reports
     fields (`answers[0].note`, `position.accuracy_m`, `started_at`); empty when it fits.
     Raises NotAnObject when the payload is not a JSON object at all."""
     found: dict[str, tuple[int, str]] = {}
-    for error in PAYLOAD_VALIDATOR.iter_errors(payload):
+    for error in VALIDATORS[id(schema)].iter_errors(payload):
         if not error.absolute_path and error.validator == "type":
             raise NotAnObject
         rank = RANK.get(error.validator, 2)
-        for key, message in _sentences(error):
+        for key, message in _sentences(error, schema):
             if key not in found or rank < found[key][0]:
                 found[key] = (rank, message)
     return {key: message for key, (_, message) in sorted(found.items())}
 
 
-def _sentences(error):
+def _sentences(error, root: dict):
     path = list(error.absolute_path)
     if error.validator == "required":
         for name in error.validator_value:
             if isinstance(error.instance, dict) and name not in error.instance:
-                schema = _subschema(path + [name])
+                schema = _subschema(root, path + [name])
                 yield _key(path + [name]), _form(schema) or "Required."
         return
     yield _key(path), _form(error.schema) or _sentence(error, path)
@@ -171,6 +193,8 @@ def _sentence(error, path) -> str:
         if low is not None and high is not None:
             return f"Must be from {low:,} to {high:,}."
         return f"Must be {low:,} or more." if low is not None else f"Must be {high:,} or less."
+    if keyword == "minItems":
+        return f"Give at least {value}."
     return "Not valid here."  # a keyword this schema does not use yet
 
 
@@ -183,8 +207,8 @@ def _either(words) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def _subschema(path) -> dict:
-    schema = VISIT_PAYLOAD
+def _subschema(root: dict, path) -> dict:
+    schema = root
     for step in path:
         schema = schema.get("items", {}) if isinstance(step, int) else \
             schema.get("properties", {}).get(step, {})

@@ -14,22 +14,26 @@ def import_branches(db: Database, text: str) -> tuple[int, int]:
     with db.atomic():
         for row in rows:
             db.execute(
-                """INSERT INTO branches (code, name, region, address, latitude, longitude)
-                   VALUES (:code, :name, :region, :address, :latitude, :longitude)
+                """INSERT INTO branches (code, name, region, address, latitude, longitude,
+                       time_zone)
+                   VALUES (:code, :name, :region, :address, :latitude, :longitude, :time_zone)
                    ON CONFLICT (code) DO UPDATE SET name = excluded.name,
                        region = excluded.region, address = excluded.address,
-                       latitude = excluded.latitude, longitude = excluded.longitude""", row)
+                       latitude = excluded.latitude, longitude = excluded.longitude,
+                       time_zone = COALESCE(excluded.time_zone, branches.time_zone)""", row)
     added = sum(1 for r in rows if r["code"] not in known)
     return added, len(rows) - added
 
 
 def add_branch(db: Database, *, code: str, name: str, region: str, address: str = "",
-               latitude: float | None = None, longitude: float | None = None) -> None:
-    """Add a branch unless its code is known (the demo data set runs again safely)."""
+               latitude: float | None = None, longitude: float | None = None,
+               time_zone: str | None = None) -> None:
+    """Add a branch unless its code is known (the demo data set runs again safely). A
+    time zone of None is the configured default."""
     db.execute(
-        """INSERT INTO branches (code, name, region, address, latitude, longitude)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING""",
-        [code, name, region, address, latitude, longitude],
+        """INSERT INTO branches (code, name, region, address, latitude, longitude, time_zone)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING""",
+        [code, name, region, address, latitude, longitude, time_zone],
     )
 
 

@@ -71,6 +71,12 @@ def touchpoint_answers(db: Database, visit_id: int, touchpoint_id: int) -> dict[
         "WHERE a.visit_id = ? AND q.touchpoint_id = ?", [visit_id, touchpoint_id])}
 
 
+def answers_by_question(db: Database, visit_id: int) -> dict[int, dict]:
+    """Every stored answer of a visit (value, N/A, note), keyed by question id."""
+    return {r[0]: {"value": r[1], "na": r[2], "note": r[3]} for r in db.execute(
+        "SELECT question_id, value, na, note FROM answers WHERE visit_id = ?", [visit_id])}
+
+
 def visit_touchpoint_row(db: Database, visit_id: int, touchpoint_id: int) -> dict | None:
     """The shopper's moment and note for one touchpoint of a visit, if any yet."""
     return next(db.query("SELECT * FROM visit_touchpoints WHERE visit_id = ? "
@@ -207,10 +213,11 @@ def network_touchpoint_averages(db: Database, around: str, days: int = 90) -> di
 
 
 def sent_visit_minutes(db: Database) -> list[float]:
-    """How long each visit sent for review took, in minutes (where the phone said)."""
+    """How long each visit sent for review took, in minutes, from the shopper's time in to
+    time out (never the time spent filling in the form)."""
     return [r[0] for r in db.execute(
-        """SELECT (julianday(ended_at) - julianday(started_at)) * 1440 FROM visits
-           WHERE ended_at IS NOT NULL AND status IN ('submitted', 'on_hold', 'approved',
+        """SELECT (julianday(left_at) - julianday(arrived_at)) * 1440 FROM visits
+           WHERE left_at IS NOT NULL AND status IN ('submitted', 'on_hold', 'approved',
                                                      'published')""")]
 
 
@@ -219,6 +226,7 @@ def waiting_for_review(db: Database, visit_id: int | None = None) -> list[dict]:
     flags need: proof-of-visit photos and how much the shopper wrote."""
     return list(db.query(
         """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
+                  a.window_start, a.window_end,
                   (SELECT COUNT(*) FROM photos p JOIN questions q ON q.id = p.question_id
                      WHERE p.visit_id = v.id AND q.kind = 'photo'
                        AND json_extract(q.settings, '$.receipt') = 1) AS receipt_photos,
@@ -227,5 +235,28 @@ def waiting_for_review(db: Database, visit_id: int | None = None) -> list[dict]:
                        FROM visit_touchpoints WHERE visit_id = v.id) AS note_chars
            FROM visits v JOIN branches b ON b.id = v.branch_id
            JOIN users u ON u.id = v.shopper_id
+           LEFT JOIN assignments a ON a.id = v.assignment_id
            WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
            ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))
+
+
+def open_follow_ups(db: Database, shopper_id: int, at: str) -> list[dict]:
+    """A shopper's follow-up questions still open at `at`, soonest due first, with the
+    branch and the question."""
+    return list(db.query(
+        """SELECT f.question_id, f.due_date, f.closes_at, q.text, v.uuid AS visit_uuid,
+                  v.visit_date, b.name AS branch_name
+           FROM follow_ups f JOIN visits v ON v.id = f.visit_id
+           JOIN branches b ON b.id = v.branch_id JOIN questions q ON q.id = f.question_id
+           WHERE v.shopper_id = ? AND f.answered_at IS NULL AND f.closes_at > ?
+             AND v.status NOT IN ('draft', 'returned')
+           ORDER BY f.due_date, v.id, q.touchpoint_id, q.position""", [shopper_id, at]))
+
+
+def assignment_setting(db: Database, assignment_id: int | None) -> dict:
+    """Where and when an assignment's visit is to be made: the branch's time zone (None:
+    the configured default) and the window's first and last dates."""
+    return next(db.query(
+        """SELECT b.time_zone, a.window_start, a.window_end FROM assignments a
+           JOIN branches b ON b.id = a.branch_id WHERE a.id = ?""", [assignment_id]),
+        {"time_zone": None, "window_start": None, "window_end": None})

@@ -342,7 +342,8 @@ def m007_photo_expiry(db):
 # shoppers syncing drafts all day leave the token alone. A new table must be added here or
 # to UNTRACKED_TABLES (tests/test_page_cache.py checks that every table is one or the other).
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations")
-VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log")
+VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
+                    "follow_ups")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
 
 
@@ -384,3 +385,39 @@ def m008_data_generation(db):
 def data_token(db) -> bytes:
     """The token every change to published results replaces (see track_changes)."""
     return db.execute("SELECT token FROM data_generation").fetchone()[0]
+
+
+@migrations()
+def m009_visit_timing_and_follow_ups(db):
+    """Shoppers fill in after leaving the branch (issue 14, items 5 and 6).
+
+    - A branch's time zone (an IANA name; NULL: the configured SHOPPER_DEFAULT_TIME_ZONE).
+    - A visit's date, time in and time out as the shopper entered them, in the branch's
+      local time, with the zone used and the UTC instants they stand for. `visit_date`
+      (already there) becomes the entered local date.
+    - Follow-up questions answered after submission: one row per question of a sent visit
+      marked `answer_after_days`, with its due date (branch-local), the UTC instant it
+      closes, and when it was answered or closed unanswered."""
+    db.executescript(
+        """
+ALTER TABLE branches ADD COLUMN time_zone TEXT;
+ALTER TABLE visits ADD COLUMN time_zone TEXT;
+ALTER TABLE visits ADD COLUMN time_in TEXT;
+ALTER TABLE visits ADD COLUMN time_out TEXT;
+ALTER TABLE visits ADD COLUMN arrived_at TEXT;
+ALTER TABLE visits ADD COLUMN left_at TEXT;
+
+CREATE TABLE follow_ups (
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    question_id INTEGER NOT NULL REFERENCES questions (id),
+    due_date TEXT NOT NULL,
+    closes_at TEXT NOT NULL,
+    answered_at TEXT,
+    closed_at TEXT,
+    PRIMARY KEY (visit_id, question_id)
+) WITHOUT ROWID;
+CREATE INDEX follow_ups_open ON follow_ups (closes_at) WHERE answered_at IS NULL
+    AND closed_at IS NULL;
+"""
+    )
+    track_changes(db, "follow_ups")

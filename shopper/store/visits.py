@@ -10,8 +10,9 @@ from shopper.domain.answers import KEEP
 from shopper.domain.geo import distance_m
 from shopper.domain.photos import ProcessedPhoto
 from shopper.domain.scoring import Answer, VisitResult, score_visit
+from shopper.domain.visit_timing import Timing, utc_text
 from shopper.domain.vocabulary import TRANSITIONS
-from shopper.store import audit, photo_files
+from shopper.store import audit, follow_ups, photo_files
 from shopper.store.checklists import StoredVersion, latest_version_id, load_version
 from shopper.store.connection import Database, now
 
@@ -159,12 +160,21 @@ def answers_of(db: Database, visit_id: int, version: StoredVersion) -> dict:
     }
 
 
-def score_and_store(db: Database, visit_id: int) -> VisitResult:
+def score(db: Database, visit: dict, at: str | None = None) -> VisitResult:
+    """The engine's result for the visit as stored, with its follow-ups closed by `at`."""
+    version = load_version(db, visit["version_id"])
+    by_id = {qid: key for key, qid in version.question_ids.items()}
+    closed = {by_id[qid] for qid in follow_ups.closed_question_ids(db, visit["id"], at or now())
+              if qid in by_id}
+    return score_visit(version.checklist, answers_of(db, visit["id"], version), closed)
+
+
+def score_and_store(db: Database, visit_id: int, at: str | None = None) -> VisitResult:
     """Score the visit with the engine and write the results beside the answers, so that
     scorecards and head-office reports read them instead of re-scoring."""
     visit = visit_by_id(db, visit_id)
     version = load_version(db, visit["version_id"])
-    result = score_visit(version.checklist, answers_of(db, visit_id, version))
+    result = score(db, visit, at)
     stamp = now()
     with db.atomic():
         for tp in result.touchpoints:
@@ -281,6 +291,19 @@ def visit_by_id(db: Database, visit_id: int) -> dict:
     return row
 
 
+def set_timing(db: Database, visit_id: int, timing: Timing) -> None:
+    """The visit's date, time in and time out as the shopper entered them (branch-local,
+    with the zone used) and the UTC instants they stand for; the date is the visit's."""
+    day = timing.day.isoformat()
+    db.execute(
+        """UPDATE visits SET visit_date = ?, time_zone = ?, time_in = ?, time_out = ?,
+               arrived_at = ?, left_at = ?, updated_at = ? WHERE id = ?""",
+        [day, timing.zone, f"{timing.time_in:%H:%M}", f"{timing.time_out:%H:%M}",
+         utc_text(timing.arrived_at), utc_text(timing.left_at), now(), visit_id])
+    db.execute("UPDATE visit_touchpoints SET visit_date = ? WHERE visit_id = ?",
+               [day, visit_id])
+
+
 def set_ended_at(db: Database, visit_id: int, ended_at: str) -> None:
     db.execute("UPDATE visits SET ended_at = ? WHERE id = ?", [ended_at, visit_id])
 
@@ -328,8 +351,8 @@ def status_of(db: Database, visit_id: int) -> str | None:
 
 
 def answer_row(db: Database, visit_id: int, question_id: int) -> dict | None:
-    """One stored answer: its value (JSON) and N/A flag."""
-    return next(db.query("SELECT value, na FROM answers WHERE visit_id = ? AND "
+    """One stored answer: its value (JSON), N/A flag and note."""
+    return next(db.query("SELECT value, na, note FROM answers WHERE visit_id = ? AND "
                          "question_id = ?", [visit_id, question_id]), None)
 
 

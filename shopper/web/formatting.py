@@ -7,6 +7,9 @@ from datetime import date
 from flask import current_app
 from markupsafe import Markup
 
+from shopper.domain.follow_ups import short_day
+from shopper.domain.visit_timing import local_clock
+
 
 def score_band(score) -> str:
     """'red', 'amber' or 'green' for a percentage, by the configured bands."""
@@ -26,6 +29,22 @@ def day(value) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return f"{value.day} {value:%b %Y}"
+
+
+def visit_times(visit: dict) -> str:
+    """When the visit happened, in the branch's local time with the zone's abbreviation:
+    "10:05–10:40 GMT" (a visit across a clock change names both: "00:30 GMT–02:30 BST").
+    A visit from before times were entered reads its form's times in the default zone."""
+    zone = visit.get("time_zone") or current_app.config["DEFAULT_TIME_ZONE"]
+    start, end = ((visit["arrived_at"], visit["left_at"]) if visit.get("arrived_at")
+                  else (visit["started_at"], visit.get("ended_at")))
+    first = local_clock(start, zone)
+    if not end:
+        return f"{first[0]} {first[1]}"
+    last = local_clock(end, zone)
+    if first[1] == last[1]:
+        return f"{first[0]}–{last[0]} {last[1]}"
+    return f"{first[0]} {first[1]}–{last[0]} {last[1]}"
 
 
 def clock(seconds) -> str:
@@ -61,3 +80,5 @@ def init_app(app):
     app.jinja_env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.filters["band"] = score_band
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["short_day"] = short_day
+    app.jinja_env.filters["visit_times"] = visit_times

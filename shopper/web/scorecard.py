@@ -11,16 +11,19 @@ from markupsafe import Markup
 from shopper.store import permissions, reports
 from shopper.web import page_cache
 from shopper.web.db import get_db
-from shopper.workflows import scorecards
+from shopper.workflows import follow_ups, scorecards
 
 CARD_COST = 100_000  # bytes a kept scorecard is reckoned to hold, beside its HTML
 
 
 def scorecard_visit_or_404(visit_uuid: str) -> dict:
     """The visit whose scorecard the signed-in user may read (head office uses it too)."""
-    visit = permissions.scorecard_visit(get_db(), current_user, visit_uuid)
+    db = get_db()
+    visit = permissions.scorecard_visit(db, current_user, visit_uuid)
     if visit is None:
         abort(404)
+    if follow_ups.settle(db, visit_id=visit["id"]):  # a follow-up closed: rescored
+        visit = permissions.scorecard_visit(db, current_user, visit_uuid)
     return visit
 
 

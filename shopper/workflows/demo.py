@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import random
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image, ImageDraw
 
@@ -15,6 +15,7 @@ from shopper.config import PROJECT_ROOT
 from shopper.domain.checklist_format import Question, load_checklist_file
 from shopper.domain.photos import process_photo
 from shopper.domain.scoring import Answer
+from shopper.domain.visit_timing import parse_timing
 from shopper.store import accounts, assignments, branches, visits
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
@@ -32,6 +33,7 @@ PASSWORD = "demo-password"
 NAMESPACE = uuid.UUID("6f1c4f3e-6a53-4c55-9a36-2f4d5e0b9a11")
 
 # code, name, region, address, latitude, longitude, quality (0–1), weakest touchpoint
+DEMO_ZONE = "Europe/London"  # every demo branch is in Great Britain
 BRANCHES = [
     ("LDS01", "Leeds Briggate", "North", "12 Briggate, Leeds LS1 6HD", 53.7977, -1.5418, .86, "parking"),
     ("MAN01", "Manchester Deansgate", "North", "210 Deansgate, Manchester M3 3NW", 53.4794, -2.2484, .78, "phone"),
@@ -96,7 +98,7 @@ def seed(db: Database, password_method: str, photo_folder: str, today: date | No
 def _branches(db: Database) -> None:
     for code, name, region, address, lat, lon, *_ in BRANCHES:
         branches.add_branch(db, code=code, name=name, region=region, address=address,
-                            latitude=lat, longitude=lon)
+                            latitude=lat, longitude=lon, time_zone=DEMO_ZONE)
 
 
 def _accounts(db: Database, method: str) -> dict[str, int]:
@@ -165,6 +167,10 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         record_moment(db, visit_id, version.touchpoint_ids[tp.key], moment, reason)
     ended = started + timedelta(minutes=rng.randint(18, 55))
     visits.set_ended_at(db, visit_id, ended.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    # The shopper's own times: in and out at the branch's clock, before filling in.
+    visits.set_timing(db, visit_id, parse_timing(
+        {"date": day.isoformat(), "time_in": f"{started:%H:%M}", "time_out": f"{ended:%H:%M}"},
+        zone=DEMO_ZONE, window=(None, None), now=ended.replace(tzinfo=UTC) + timedelta(days=1)))
     stamp = (ended + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     change_status(db, visit_id, "submitted", actor_id=shopper, at=stamp)
     if published:

@@ -1,12 +1,18 @@
 """Changing a visit the shopper still holds (a draft, or one head office returned): the
 answers and moment of a touchpoint screen, and its photos. Each change checks, inside its
 own write transaction, that the visit is still editable, so a save racing a submission or
-a publication is refused (VisitLocked) instead of writing into a visit under review."""
+a publication is refused (VisitLocked) instead of writing into a visit under review.
+
+The visit's date, time in and time out are checked here too, the one rule for the review
+page and the sync API (domain/visit_timing.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shopper.domain.answers import TouchpointEntry
 from shopper.domain.photos import ProcessedPhoto
+from shopper.domain.visit_timing import Timing, VisitRules, parse_timing
 from shopper.domain.vocabulary import EDITABLE
 from shopper.store import reports, visits
 from shopper.store.connection import Database
@@ -40,3 +46,18 @@ def remove_photo(db: Database, folder: str, visit_id: int, photo: dict) -> None:
     with db.atomic():
         visits.require_status(db, visit_id, EDITABLE)
         visits.remove_photo(db, folder, photo)
+
+
+def check_timing(db: Database, assignment_id: int | None, raw, rules: VisitRules,
+                 now: datetime | None = None) -> Timing:
+    """The timing a shopper entered for an assignment's visit, in its branch's zone and
+    within its window, or TimingError."""
+    setting = reports.assignment_setting(db, assignment_id)
+    return parse_timing(raw, zone=rules.zone_of(setting["time_zone"]),
+                        window=(setting["window_start"], setting["window_end"]), now=now)
+
+
+def save_timing(db: Database, visit_id: int, timing: Timing) -> None:
+    with db.atomic():
+        visits.require_status(db, visit_id, EDITABLE)
+        visits.set_timing(db, visit_id, timing)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shopper.domain.answers import AnswerError, parse_answer
+from shopper.domain.follow_ups import short_day
 from shopper.domain.vocabulary import IN_REVIEW
 from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import change_status, record_answers, score_and_store
+from shopper.workflows import follow_ups
 
 FAR_FROM_BRANCH_M = 500
 SHORT_NOTES_CHARS = 40
@@ -43,11 +45,16 @@ def flags(visit: dict, norm: Norms) -> list[str]:
     if visit["critical_failed"]:
         found.append("critical failure")
     minutes = _minutes(visit)
-    if minutes is not None and norm.median_minutes:
+    if minutes is None:
+        found.append("no visit times")
+    elif norm.median_minutes:
         if minutes < norm.median_minutes / 2:
             found.append(f"short visit ({minutes:.0f} min)")
         elif minutes > norm.median_minutes * 2:
             found.append(f"long visit ({minutes:.0f} min)")
+    if visit["window_start"] and visit["arrived_at"] and not (
+            visit["window_start"] <= visit["visit_date"] <= visit["window_end"]):
+        found.append("visited outside the window")
     if visit["receipt_photos"] == 0:
         found.append("no proof-of-visit photo")
     if visit["position_status"] != "given":
@@ -60,10 +67,12 @@ def flags(visit: dict, norm: Norms) -> list[str]:
 
 
 def _minutes(visit: dict) -> float | None:
-    if not visit["ended_at"]:
+    """The visit's length from the shopper's time in to time out (the geo check-in and
+    the form's own times say when the checklist was filled in, not the visit)."""
+    if not visit["arrived_at"] or not visit["left_at"]:
         return None
-    start = datetime.fromisoformat(visit["started_at"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(visit["ended_at"].replace("Z", "+00:00"))
+    start = datetime.fromisoformat(visit["arrived_at"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(visit["left_at"].replace("Z", "+00:00"))
     return (end - start).total_seconds() / 60
 
 
@@ -91,13 +100,31 @@ def _require_review(status: str | None) -> None:
         raise ReviewError("This visit is not waiting for review.")
 
 
-def publish(db: Database, visit: dict, actor_id: int) -> None:
-    """Approve and publish: the branch's manager can now read the scorecard."""
+def publish(db: Database, visit: dict, actor_id: int, *, with_open_follow_ups: bool = False,
+            now: datetime | None = None) -> None:
+    """Approve and publish: the branch's manager can now read the scorecard. A visit with
+    follow-up questions still open is published only when head office says so
+    (`with_open_follow_ups`); its scorecard then changes as they are answered or close."""
     _in_review(visit)
     with db.atomic():
         _still_in_review(db, visit)
+        waiting = follow_ups.open_of_visit(db, visit["id"], now)
+        if waiting and not with_open_follow_ups:
+            raise ReviewError(f"{open_follow_ups_sentence(waiting)}: to publish now, tick "
+                              "“Publish now” (the scorecard updates when they are answered).")
         change_status(db, visit["id"], "approved", actor_id=actor_id)
-        change_status(db, visit["id"], "published", actor_id=actor_id)
+        change_status(db, visit["id"], "published", actor_id=actor_id,
+                      comment=f"{open_follow_ups_sentence(waiting)}; published now"
+                      if waiting else "")
+
+
+def open_follow_ups_sentence(waiting: list[dict]) -> str:
+    """"2 follow-up questions are still open, due 7 Dec"."""
+    dues = sorted({row["due_date"] for row in waiting})
+    days = " and ".join(short_day(d) for d in dues)
+    if len(waiting) == 1:
+        return f"1 follow-up question is still open, due {days}"
+    return f"{len(waiting)} follow-up questions are still open, due {days}"
 
 
 def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shopper.domain.scoring import NOT_MET, score_visit
+from shopper.domain.scoring import NOT_MET
 from shopper.store import accounts, actions, audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
-from shopper.store.visits import answers_of
+from shopper.workflows import follow_ups
 
 
 @dataclass
@@ -73,11 +73,12 @@ class Scorecard:
     actions: dict  # question id -> action row
     shopper: dict | None  # head office only
     previous_visit: dict | None
+    follow_ups: list = field(default_factory=list)  # still open: the score is provisional
 
 
 def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
     version = load_version(db, visit["version_id"])
-    result = score_visit(version.checklist, answers_of(db, visit["id"], version))
+    result = visits.score(db, visit)
     notes = reports.answer_notes(db, visit["id"])
     moments = reports.touchpoint_rows(db, visit["id"])
     photos = reports.scorecard_photos(db, visit["id"])
@@ -110,6 +111,7 @@ def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
         actions=actions.of_visit(db, visit["id"]),
         shopper=accounts.name_and_email(db, visit["shopper_id"]) if with_shopper else None,
         previous_visit=previous,
+        follow_ups=follow_ups.open_of_visit(db, visit["id"]) if result.provisional else [],
     )
 
 
@@ -122,7 +124,7 @@ def acknowledge(db: Database, visit: dict, user_id: int) -> None:
 def failed_question_ids(db: Database, visit: dict) -> set[int]:
     """Questions whose standard this visit did not meet: the ones an action may answer."""
     version = load_version(db, visit["version_id"])
-    result = score_visit(version.checklist, answers_of(db, visit["id"], version))
+    result = visits.score(db, visit)
     return {version.question_ids[(tp.key, q.key)] for tp in result.touchpoints
             for q in tp.questions if q.outcome == NOT_MET}
 

@@ -5,6 +5,9 @@ every photo. The rules:
 - `put_visit` replaces a draft's answers, moments and photo list with the payload's. The
   same payload twice gives the same result. Once sent, the same payload again answers as
   before; a different one is a conflict (409) and changes nothing.
+- An optional `timing` ({date, time_in, time_out}, branch-local) is checked by the same
+  rule as the review page's (workflows/drafts.py); a payload without it keeps what the
+  server holds. Submitting needs it, like every required answer.
 - Asking to submit while photos are missing leaves the visit "incomplete" and says which;
   it is scored and enters review when the last one arrives (`put_photo`).
 - Uniqueness lives in the database (UNIQUE + ON CONFLICT inside one IMMEDIATE
@@ -20,13 +23,16 @@ from dataclasses import dataclass, field
 
 from shopper.domain.answers import AnswerError, parse_answer
 from shopper.domain.photos import PhotoError, process_photo
+from shopper.domain.scoring import Answer
 from shopper.domain.sync_schema import (
+    FOLLOW_UP_PAYLOAD,
     SHA256_FORM,
     UUID_FORM,
     NotAnObject,
     payload_errors,
     utc_timestamp,
 )
+from shopper.domain.visit_timing import DEFAULT_RULES, TimingError, VisitRules, stored_timing
 from shopper.domain.vocabulary import EDITABLE
 from shopper.store import permissions, reports, visits
 from shopper.store.checklists import StoredVersion, checklist_of_version, load_version
@@ -40,7 +46,7 @@ from shopper.store.visits import (
     remove_photo,
     start_visit,
 )
-from shopper.workflows import submission
+from shopper.workflows import drafts, follow_ups, submission
 
 
 class SyncError(Exception):
@@ -63,6 +69,7 @@ class VisitPayload:
     submit: bool = False
     reply: str = ""
     digest: str = ""
+    timing: dict | None = None  # as sent: {date, time_in, time_out}
 
 
 def canonical_digest(payload: dict) -> str:
@@ -94,7 +101,7 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
                           _position(payload.get("position")),
                           submit=payload.get("submit", False),
                           reply=payload.get("reply", "").strip(),
-                          digest=canonical_digest(payload))
+                          digest=canonical_digest(payload), timing=payload.get("timing"))
     questions = version.questions_by_id()
     touchpoint_ids = set(version.touchpoint_ids.values())
     for i, item in enumerate(payload.get("answers", [])):
@@ -168,7 +175,8 @@ def _photo(item, where, questions, touchpoint_ids, parsed, errors) -> None:
         "caption": item.get("caption", "").strip()}
 
 
-def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, payload) -> dict:
+def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, payload,
+              rules: VisitRules = DEFAULT_RULES) -> dict:
     """Create or replace a visit from the phone's payload; returns what the server holds."""
     visit_uuid = parse_uuid(visit_uuid)
     parsed = parse_payload(db, shopper_id, payload)
@@ -195,8 +203,10 @@ def put_visit(db: Database, folder: str, shopper_id: int, visit_uuid: str, paylo
             raise SyncError(409, "conflict", "This visit was started with another checklist "
                                              "version.")
         _replace(db, folder, visit, parsed)
+        if parsed.timing is not None:
+            _record_timing(db, visit, parsed.timing, rules)
         if parsed.submit:
-            _request_submission(db, visit, parsed, shopper_id)
+            _request_submission(db, visit, parsed, shopper_id, rules)
     return visit_state(db, visit_uuid)
 
 
@@ -219,17 +229,33 @@ def _replace(db, folder, visit, parsed: VisitPayload) -> None:
     visits.expect_photos(db, visit["id"], parsed.photos, parsed.digest)
 
 
-def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int) -> None:
+def _record_timing(db, visit, raw: dict, rules: VisitRules) -> None:
+    try:
+        timing = drafts.check_timing(db, visit["assignment_id"], raw, rules)
+    except TimingError as err:
+        raise SyncError(422, "invalid", "The visit's date and times could not be accepted.",
+                        {f"timing.{name}": message for name, message in err.fields.items()}
+                        ) from None
+    visits.set_timing(db, visit["id"], timing)
+
+
+def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int,
+                        rules: VisitRules) -> None:
     try:
         submission.submit(db, visit, actor_id=shopper_id, reply=parsed.reply,
-                          photos_listed=parsed.photos)
+                          photos_listed=parsed.photos, rules=rules)
     except submission.NotReady as err:
         if err.missing:
-            raise SyncError(422, "incomplete_answers", "Required answers or photos are missing.",
-                            {f"{m.touchpoint}.{m.question}": "required"
-                             for m in err.missing}) from None
+            raise SyncError(422, "incomplete_answers", "The visit's date and times, required "
+                            "answers or photos are missing.",
+                            {missing_key(m): "required" for m in err.missing}) from None
         raise SyncError(422, "invalid", "Please answer head office's comment.",
                         {"reply": "Required when a visit was returned."}) from None
+
+
+def missing_key(m) -> str:
+    """How the API names a missing item: `timing`, or `touchpoint.question`."""
+    return "timing" if m.kind == "timing" else f"{m.touchpoint}.{m.question}"
 
 
 def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo_uuid: str,
@@ -283,6 +309,8 @@ def visit_state(db: Database, visit_uuid: str) -> dict:
         "photos": visits.photo_hashes(db, visit["id"]),
         "missing_photos": submission.photos_on_their_way(db, visit),
         "content_sha256": visit["content_hash"],
+        "timing": stored_timing(visit),
+        "follow_ups": follow_ups.state_of(db, visit["id"]),
     }
 
 
@@ -310,8 +338,43 @@ def visit_payload(db: Database, visit: dict) -> dict:
     if visit["position_status"] == "given":
         position.update(latitude=visit["latitude"], longitude=visit["longitude"],
                         accuracy_m=visit["position_accuracy_m"])
-    return {"assignment_id": visit["assignment_id"], "version_id": visit["version_id"],
-            "started_at": visit["started_at"], "position": position, "answers": answers,
-            "touchpoints": moments, "photos": photos,
-            "submit": visit["status"] not in EDITABLE, "reply": ""}
+    payload = {"assignment_id": visit["assignment_id"], "version_id": visit["version_id"],
+               "started_at": visit["started_at"], "position": position, "answers": answers,
+               "touchpoints": moments, "photos": photos,
+               "submit": visit["status"] not in EDITABLE, "reply": ""}
+    if stored_timing(visit) is not None:
+        payload["timing"] = stored_timing(visit)
+    return payload
+
+
+def put_follow_ups(db: Database, shopper_id: int, visit_uuid: str, payload) -> dict:
+    """Answers to a sent visit's open follow-up questions (idempotent: the same answers
+    again change nothing); returns what the server holds."""
+    visit = permissions.sync_visit(db, shopper_id, parse_uuid(visit_uuid))
+    if visit is None:
+        raise SyncError(404, "not_found", "No such visit.")
+    try:
+        errors = payload_errors(payload, FOLLOW_UP_PAYLOAD)
+    except NotAnObject:
+        raise SyncError(400, "bad_json", "The request body must be a JSON object.") from None
+    if errors:
+        raise SyncError(422, "invalid", "Some answers could not be accepted.", errors)
+    questions = load_version(db, visit["version_id"]).questions_by_id()
+    answers, where = {}, {}
+    for i, item in enumerate(payload["answers"]):
+        parsed = VisitPayload(0, 0, "", Position())
+        _answer(item, f"answers[{i}]", questions, parsed, errors)
+        for qid, (answer, note) in parsed.answers.items():
+            if answer is None:
+                errors[f"answers[{i}].value"] = "Choose an answer, or N/A where it is allowed."
+            answers[qid], where[qid] = (answer or Answer(), note), f"answers[{i}].question_id"
+    if errors:
+        raise SyncError(422, "invalid", "Some answers could not be accepted.", errors)
+    try:
+        follow_ups.answer(db, visit["id"], shopper_id, answers)
+    except follow_ups.FollowUpError as err:
+        raise SyncError(err.status, err.code, err.message,
+                        {where[qid]: message for qid, message in err.questions.items()}
+                        ) from None
+    return visit_state(db, visit["uuid"])
 

@@ -5,7 +5,7 @@ cannot drift. The visit payload's schema is the one the server validates against
 
 from __future__ import annotations
 
-from shopper.domain.sync_schema import SHA256, UUID, VISIT_PAYLOAD
+from shopper.domain.sync_schema import FOLLOW_UP_PAYLOAD, SHA256, TIMING, UUID, VISIT_PAYLOAD
 from shopper.domain.vocabulary import VISIT_STATUSES
 
 ERROR = {
@@ -37,6 +37,17 @@ VISIT_STATE = {
                            "description": "listed by the visit but not yet received"},
         "content_sha256": {"type": ["string", "null"],
                            "description": "sha256 of the last visit payload accepted"},
+        "timing": {"oneOf": [{"type": "null"}, TIMING],
+                   "description": "the visit's date and times as held; null until given"},
+        "follow_ups": {"type": "array", "items": {
+            "type": "object",
+            "required": ["question_id", "due_date", "closes_at", "answered", "open"],
+            "properties": {
+                "question_id": {"type": "integer"},
+                "due_date": {"type": "string", "description": "branch-local date"},
+                "closes_at": {"type": "string", "description": "UTC instant"},
+                "answered": {"type": "boolean"}, "open": {"type": "boolean"}}},
+            "description": "the sent visit's questions answered later"},
     },
 }
 
@@ -106,6 +117,14 @@ def openapi_document() -> dict:
                                                "what the server now holds"),
                                   **_errors(400, 401, 403, 404, 409, 413, 422)}},
             },
+            "/api/v1/visits/{visit_uuid}/follow-ups": {"put": {
+                "summary": "Answer a sent visit's open follow-up questions (idempotent)",
+                "parameters": [VISIT_PARAM, CSRF],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": FOLLOW_UP_PAYLOAD}}},
+                "responses": {"200": _json(_wrapped("visit", VISIT_STATE),
+                                           "what the server now holds"),
+                              **_errors(400, 401, 403, 404, 409, 413, 422)}}},
             "/api/v1/visits/{visit_uuid}/photos/{photo_uuid}": {"put": {
                 "summary": "Upload a photo the visit lists (idempotent by UUID and sha256)",
                 "parameters": [VISIT_PARAM, CSRF,
@@ -122,5 +141,6 @@ def openapi_document() -> dict:
                               **_errors(400, 401, 403, 404, 409, 413, 422)}}},
         },
         "components": {"schemas": {"Error": ERROR, "VisitState": VISIT_STATE,
-                                   "VisitPayload": VISIT_PAYLOAD}},
+                                   "VisitPayload": VISIT_PAYLOAD,
+                                   "FollowUpPayload": FOLLOW_UP_PAYLOAD}},
     }

@@ -19,6 +19,7 @@ from shopper.web.api.spec import openapi_document
 from shopper.web.db import get_db
 from shopper.web.errors import json_error
 from shopper.web.pages import kept_on_the_phone
+from shopper.web.rules import visit_rules
 from shopper.workflows import sync
 
 
@@ -82,12 +83,24 @@ def get_visit(visit_uuid: str):
 @bp.route("/v1/visits/<visit_uuid>", methods=["PUT"])
 @allow("shopper")
 def put_visit(visit_uuid: str):
+    state = sync.put_visit(get_db(), current_app.config["PHOTO_FOLDER"], current_user.id,
+                           visit_uuid, _json_body(), visit_rules())
+    return jsonify(visit=state)
+
+
+def _json_body():
     payload = request.get_json(silent=True)
     if payload is None:
         raise sync.SyncError(400, "bad_json", "The request body must be JSON.")
-    state = sync.put_visit(get_db(), current_app.config["PHOTO_FOLDER"], current_user.id,
-                           visit_uuid, payload)
-    return jsonify(visit=state)
+    return payload
+
+
+@bp.route("/v1/visits/<visit_uuid>/follow-ups", methods=["PUT"])
+@allow("shopper")
+def put_follow_ups(visit_uuid: str):
+    """Answers to a sent visit's follow-up questions (docs/sync.md)."""
+    return jsonify(visit=sync.put_follow_ups(get_db(), current_user.id, visit_uuid,
+                                             _json_body()))
 
 
 @bp.route("/v1/visits/<visit_uuid>/photos/<photo_uuid>", methods=["PUT"])

@@ -24,16 +24,18 @@ from flask_login import current_user
 
 from shopper.domain.answers import AnswerError, check_length, parse_touchpoint_form
 from shopper.domain.photos import PhotoError, process_photo
+from shopper.domain.visit_timing import TimingError, local_today, stored_timing
 from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE
-from shopper.store import permissions, reports, visits
+from shopper.store import connection, permissions, reports, visits
 from shopper.store.checklists import load_version
 from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
 from shopper.web.errors import json_error
 from shopper.web.field import bp
 from shopper.web.pages import kept_on_the_phone
+from shopper.web.rules import visit_rules
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
-from shopper.workflows import drafts, submission
+from shopper.workflows import drafts, follow_ups, submission
 
 
 def own_visit(visit_uuid: str) -> dict:
@@ -67,6 +69,7 @@ def home():
         "field/home.html",
         assignments=reports.shopper_assignments(db, current_user.id),
         visits=reports.shopper_visits(db, current_user.id),
+        follow_ups=reports.open_follow_ups(db, current_user.id, connection.now()),
     )
 
 
@@ -321,17 +324,44 @@ def delete_photo(visit_uuid: str, photo_uuid: str):
 @bp.route("/visits/<visit_uuid>/review")
 @allow("shopper")
 def review(visit_uuid: str):
+    return _review_page(own_visit(visit_uuid))
+
+
+def _review_page(visit: dict, timing_errors: dict | None = None, posted=None):
     db = get_db()
-    visit = own_visit(visit_uuid)
     version = load_version(db, visit["version_id"])
+    zone = visit_rules().zone_of(reports.assignment_setting(db, visit["assignment_id"])
+                                 ["time_zone"])
+    shown = posted or stored_timing(visit) or {
+        "date": local_today(zone).isoformat(), "time_in": "", "time_out": ""}
     return render_template(
         "field/review.html", visit=visit, version=version,
         missing=submission.missing(db, visit),
         answered=visits.answered_by_touchpoint(db, visit["id"], version),
         photo_count=len(reports.visit_photos(db, visit["id"])),
         returned_comment=reports.returned_comment(db, visit["id"]),
-        locked=visit["status"] not in EDITABLE,
-    )
+        locked=visit["status"] not in EDITABLE, timing=shown, zone=zone,
+        timing_errors=timing_errors or {},
+        follow_ups=follow_ups.open_of_visit(db, visit["id"]),
+    ), (422 if timing_errors else 200)
+
+
+@bp.route("/visits/<visit_uuid>/timing", methods=["POST"])
+@allow("shopper")
+def timing(visit_uuid: str):
+    """The visit's date, time in and time out, as the shopper enters them after leaving."""
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    editable(visit)
+    posted = {name: request.form.get(name, "").strip()
+              for name in ("date", "time_in", "time_out")}
+    try:
+        entered = drafts.check_timing(db, visit["assignment_id"], posted, visit_rules())
+    except TimingError as err:
+        return _review_page(visit, err.fields, posted)
+    drafts.save_timing(db, visit["id"], entered)
+    flash("Visit date and times saved.", "info")
+    return redirect(url_for("field.review", visit_uuid=visit_uuid) + "#timing", 303)
 
 
 @bp.route("/visits/<visit_uuid>/submit", methods=["POST"])
@@ -342,14 +372,58 @@ def submit(visit_uuid: str):
     editable(visit)
     try:
         reply = check_length(request.form.get("reply", ""), MAX_NOTE, "reply")
-        submission.submit(db, visit, actor_id=current_user.id, reply=reply)
+        submission.submit(db, visit, actor_id=current_user.id, reply=reply,
+                          rules=visit_rules())
     except submission.NotReady as err:
-        flash("Some required answers or photos are missing: see the list below."
-              if err.missing else
-              "Please answer head office's comment before sending the visit again.", "error")
+        flash(_not_ready(err), "error")
         return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
     except AnswerError as err:
         flash(str(err), "error")
         return redirect(url_for("field.review", visit_uuid=visit_uuid), 303)
     flash(f"Visit to {visit['branch_name']} sent for review. Thank you!", "info")
     return redirect(url_for("field.home"), 303)
+
+
+@bp.route("/visits/<visit_uuid>/follow-ups", methods=["GET", "POST"])
+@allow("shopper")
+def follow_ups_page(visit_uuid: str):
+    """The follow-up questions of a sent visit, answered days later (a plain form)."""
+    db = get_db()
+    visit = own_visit(visit_uuid)
+    follow_ups.settle(db, visit_id=visit["id"])
+    version = load_version(db, visit["version_id"])
+    by_id = version.questions_by_id()
+    waiting = follow_ups.open_of_visit(db, visit["id"], answered_too=True)
+    questions = [(row["question_id"], by_id[row["question_id"]]) for row in waiting]
+    errors, posted = {}, None
+    if request.method == "POST" and questions:
+        entry = parse_touchpoint_form(questions, request.form)
+        errors = dict(entry.errors)
+        given = {qid: a for qid, a in entry.answers.items() if a[0] is not None}
+        if not errors and given:
+            try:
+                follow_ups.answer(db, visit["id"], current_user.id, given)
+            except follow_ups.FollowUpError as err:
+                if err.status == 404:
+                    abort(404)
+                errors = {f"q-{qid}": message for qid, message in err.questions.items()} or {
+                    "form": err.message}
+        if not errors:
+            flash("Thank you: your follow-up answers are saved." if given else
+                  "Nothing to save: choose an answer first.", "info" if given else "error")
+            return redirect(url_for("field.follow_ups_page", visit_uuid=visit_uuid), 303)
+        posted = request.form
+    stored = reports.answers_by_question(db, visit["id"])
+    return render_template(
+        "field/follow_ups.html", visit=visit, questions=questions, errors=errors,
+        due={row["question_id"]: row["due_date"] for row in waiting},
+        values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
+    ), (422 if errors else 200)
+
+
+def _not_ready(err: submission.NotReady) -> str:
+    if not err.missing:
+        return "Please answer head office's comment before sending the visit again."
+    if all(m.kind == "timing" for m in err.missing):
+        return "Enter the visit's date, time in and time out first: see below."
+    return "Some required answers or photos are missing: see the list below."

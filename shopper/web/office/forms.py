@@ -139,6 +139,8 @@ class ReviewStepForm(FlaskForm):
 
     comment = TextAreaField("Comment", filters=[stripped], validators=[
         Length(max=MAX_NOTE, message=f"Keep the comment under {MAX_NOTE:,} characters.")])
+    # Publish although follow-up questions are still open (the workflow asks for it).
+    with_open_follow_ups = BooleanField("Publish now")
 
 
 class CorrectionForm(FlaskForm):

@@ -15,7 +15,7 @@ from shopper.web.forms import problems
 from shopper.web.office import bp
 from shopper.web.office.forms import CorrectionForm, ReviewStepForm
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
-from shopper.workflows import review
+from shopper.workflows import follow_ups, review
 
 
 @bp.route("/review")
@@ -27,11 +27,13 @@ def review_queue():
 def _review_page(visit: dict, error: str | None = None, correcting: bool = False):
     db = get_db()
     waiting = review.queue(db, visit["id"])
+    still_open = follow_ups.open_of_visit(db, visit["id"])
     page = render_template(
         "office/review_visit.html", **scorecard_parts(visit, with_shopper=True),
         errors={}, posted={}, can_act=False, today=date.today(),
         flags=waiting[0]["flags"] if waiting else [], history=audit.history(db, visit["id"]),
-        review_error=error, correct_error=correcting and error)
+        review_error=error, correct_error=correcting and error,
+        open_follow_ups=review.open_follow_ups_sentence(still_open) if still_open else "")
     return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
 
 
@@ -58,7 +60,8 @@ def review_action(visit_uuid: str, action: str):
             flash("Answer corrected and the visit rescored.", "info")
             return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)
         if action == "publish":
-            review.publish(db, visit, current_user.id)
+            review.publish(db, visit, current_user.id,
+                           with_open_follow_ups=form.with_open_follow_ups.data)
         elif action == "return":
             review.return_to_shopper(db, visit, current_user.id, form.comment.data)
         else:
