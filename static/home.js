@@ -9,6 +9,8 @@ import { loadVersion, missingItems, refusedPhotos, shellUrl } from "./progress.j
 import { putVisit, visitsOf } from "./store.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content);
+// Read before anything waits: the worker may take control later, without having seen this page.
+const servedByWorker = Boolean(navigator.serviceWorker?.controller);
 const ASK_TIMEOUT_MS = 10000;
 
 function locate() {
@@ -110,9 +112,8 @@ async function keepForOffline(versionIds) {
   const cache = await pagesCache(owner);
   const release = document.querySelector("meta[name=release]")?.content;
   const kept = async (url) => (await cache.match(url))?.headers.get("X-Shopper-Release") === release;
-  // This page too when the service worker took control after it was loaded (it keeps
-  // every page it serves itself).
-  const urls = navigator.serviceWorker?.controller ? [] : ["/field/"];
+  // This page too, unless the service worker served it (it keeps every page it serves).
+  const urls = servedByWorker ? [] : ["/field/"];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
     let version = null;

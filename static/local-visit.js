@@ -40,7 +40,7 @@ async function adopt(uuid, branchName) {
       { moment: m.moment || "", reason: m.reason, note: m.note }])),
     photoMeta: Object.fromEntries(payload.photos.map((p) => [p.uuid,
       { sha256: p.sha256, questionId: p.question_id, touchpointId: p.touchpoint_id, caption: p.caption }])),
-    submit: payload.submit, reply: "", changedAt: 0, sentAt: 0,
+    timing: payload.timing || null, submit: payload.submit, reply: "", changedAt: 0, sentAt: 0,
     confirmed: { ...reply.visit, payload: undefined }, resumeAt: 1,
   };
   await putVisit(visit);

@@ -32,6 +32,12 @@ export function announce(state) {
   }
 }
 
+/** The visit's date and times as the shopper entered them (branch-local), once whole. */
+export function timingGiven(timing) {
+  return Boolean(timing && /^\d{4}-\d{2}-\d{2}$/.test(timing.date || "") &&
+    /^\d{2}:\d{2}$/.test(timing.time_in || "") && /^\d{2}:\d{2}$/.test(timing.time_out || ""));
+}
+
 export function payloadOf(visit) {
   const answers = Object.entries(visit.answers || {})
     .filter(([, a]) => a.na || (a.value ?? "") !== "" || a.note)
@@ -47,6 +53,7 @@ export function payloadOf(visit) {
     assignment_id: visit.assignmentId, version_id: visit.versionId, started_at: visit.startedAt,
     position: visit.position || { status: "not_asked" }, answers, touchpoints, photos,
     submit: Boolean(visit.submit), reply: visit.reply || "",
+    ...(timingGiven(visit.timing) ? { timing: visit.timing } : {}),
   };
 }
 

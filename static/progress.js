@@ -1,6 +1,7 @@
 // How far a visit on the phone has got, read from the phone's own copy and its checklist
 // version: what each touchpoint has answered, what is still required, and which answers
 // miss their standard (the server's scoring, domain/scoring.py, has the final word).
+import { timingGiven } from "./outbox.js";
 
 export function shellUrl(versionId, position, uuid, focus = "") {
   return `/field/shell/${versionId}/${position}${focus ? `?focus=${focus}` : ""}#${uuid}`;
@@ -33,15 +34,18 @@ export function isAnswered(q, visit) {
  * first one. Photo questions count once they hold a photo. */
 export function touchpointProgress(tp, visit) {
   const answered = tp.questions.filter((q) => isAnswered(q, visit)).length;
-  const requiredLeft = tp.questions.filter((q) => q.required && !isAnswered(q, visit));
+  // A follow-up (answered later) never holds the visit back: it is asked after sending.
+  const requiredLeft = tp.questions.filter((q) => q.required && !q.answer_after_days && !isAnswered(q, visit));
   const state = answered === tp.questions.length ? "done" : (answered ? "partial" : "empty");
   return { answered, total: tp.questions.length, requiredLeft, state };
 }
 
-/** Required answers and photos not yet given, in journey order (the server checks too). */
+/** The visit's date, time in and time out, then required answers and photos not yet
+ * given, in journey order (the server checks too). */
 export function missingItems(version, visit) {
-  return version.touchpoints.flatMap((tp) => touchpointProgress(tp, visit).requiredLeft
-    .map((q) => ({ tp, q, kind: q.kind === "photo" ? "photo needed" : "not answered" })));
+  const timing = timingGiven(visit.timing) ? [] : [{ tp: null, q: null, kind: "timing" }];
+  return timing.concat(version.touchpoints.flatMap((tp) => touchpointProgress(tp, visit).requiredLeft
+    .map((q) => ({ tp, q, kind: q.kind === "photo" ? "photo needed" : "not answered" }))));
 }
 
 /** Photos the server refused, with where they belong. */

@@ -2,7 +2,7 @@
 // moments, notes and photos, what is still missing (each linked to its question), and
 // Submit. After Submit it says one thing: "Sent", or "Saved on this phone: sent when
 // there is signal". A submitted visit opens here read-only.
-import { flashNext } from "./app.js";
+import { flashNext, kick } from "./app.js";
 import { isLocked, localVisit } from "./local-visit.js";
 import { flush } from "./outbox.js";
 import {
@@ -68,20 +68,71 @@ function missingList(root, version, visit, uuid) {
   const items = [
     ...refused.map((r) => ({ tp: r.tp, text: "A photo to take again", tag: "photo refused",
       focus: r.questionId ? `q${r.questionId}` : "moment" })),
-    ...missing.map((m) => ({ tp: m.tp, text: m.q.text, tag: m.kind, focus: `q${m.q.id}` })),
+    ...missing.map((m) => (m.kind === "timing"
+      ? { href: "#timing", name: "When", text: "The visit's date, time in and time out", tag: "not given" }
+      : { tp: m.tp, text: m.q.text, tag: m.kind, focus: `q${m.q.id}` })),
   ];
-  if (!items.length) return false;
-  box.hidden = false;
+  box.hidden = items.length === 0;
+  if (!items.length) {
+    box.querySelector("ul").replaceChildren();
+    return false;
+  }
   box.querySelector("[data-missing-count]").textContent = items.length;
   box.querySelector("ul").replaceChildren(...items.map((item) => {
-    const a = Object.assign(element("a"), { href: shellUrl(visit.versionId, item.tp.position, uuid, item.focus) });
-    a.append(element("strong", "", `${item.tp.name}:`), " ", element("span", "", item.text), " ",
+    const a = Object.assign(element("a"), {
+      href: item.href || shellUrl(visit.versionId, item.tp.position, uuid, item.focus) });
+    a.append(element("strong", "", `${item.name || item.tp.name}:`), " ", element("span", "", item.text), " ",
       element("span", "tag", item.tag));
     const li = element("li");
     li.append(a);
     return li;
   }));
   return true;
+}
+
+/** The visit's date, time in and time out, in the branch's local time: the shopper fills
+ * in after leaving, so the form's own clock says nothing about when the visit was. */
+function timingCard(root, visit, onChange) {
+  const card = root.querySelector("[data-timing]");
+  const inputs = Object.fromEntries(["date", "time_in", "time_out"].map((name) =>
+    [name, card.querySelector(`[name=${name}]`)]));
+  const error = card.querySelector("[data-timing-error]");
+  const given = visit.timing || {};
+  const started = visit.startedAt ? new Date(visit.startedAt) : new Date();
+  const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  inputs.date.value = given.date || day(started);
+  inputs.date.max = day(new Date());
+  inputs.time_in.value = given.time_in || "";
+  inputs.time_out.value = given.time_out || "";
+  const fields = visit.problem?.fields || {};
+  const said = ["date", "time_in", "time_out"].map((name) => fields[`timing.${name}`]).filter(Boolean);
+  function check() {
+    const { time_in: tin, time_out: tout } = inputs;
+    if (tin.value && tout.value && tout.value <= tin.value) {
+      return "Time out must be after time in (a visit never runs past midnight).";
+    }
+    return "";
+  }
+  function show(message) {
+    error.textContent = message;
+    error.hidden = !message;
+  }
+  show(said.join(" "));
+  if (isLocked(visit)) {
+    for (const input of Object.values(inputs)) input.disabled = true;
+    return;
+  }
+  card.addEventListener("change", async () => {
+    const problem = check();
+    show(problem);
+    const timing = Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, input.value]));
+    await updateVisit(visit.uuid, (stored) => {
+      if (JSON.stringify(stored.timing || {}) === JSON.stringify(timing)) return;
+      Object.assign(stored, { timing, changedAt: Date.now(), problem: null });
+    });
+    visit.timing = timing;
+    if (!problem) onChange();
+  });
 }
 
 function stateText(visit) {
@@ -117,9 +168,14 @@ async function reviewScreen(root) {
     ...version.touchpoints.map((tp) => touchpointCard(tp, visit, uuid)));
   state.textContent = stateText(visit);
   state.hidden = !state.textContent;
-  if (missingList(root, version, visit, uuid) || isLocked(visit)) return;
   const submitBox = root.querySelector("[data-submit]");
-  submitBox.hidden = false;
+  function ready() {
+    const blocked = missingList(root, version, visit, uuid);
+    submitBox.hidden = blocked || isLocked(visit);
+  }
+  timingCard(root, visit, () => { ready(); kick(); });
+  ready();
+  if (isLocked(visit)) return;
   const reply = submitBox.querySelector("[data-reply]");
   if (visit.confirmed?.status === "returned") reply.hidden = false;
   submitBox.addEventListener("submit", async (event) => {

@@ -14,7 +14,7 @@ from shopper.store.connection import connect
 
 from ..support import OTHER_SHOPPER, SHOPPER
 from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in
-from .test_shopper_visit_flow import answer_screen, wait_all_sent
+from .test_shopper_visit_flow import answer_screen, give_visit_times, wait_all_sent
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,7 @@ def do_visit(page, screenshots=False):
         page.locator(".step-buttons .button-primary").click()
         page.wait_for_url(f"**/shell/*/{position + 1}#*" if position < count
                           else "**/shell/*/review#*")
+    give_visit_times(page)
     return page.url
 
 

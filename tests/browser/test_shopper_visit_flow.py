@@ -5,7 +5,9 @@ visit first and its outbox sends it; the server then holds it."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -47,6 +49,18 @@ def start_leeds(page):
     page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
         "button", name="Start visit").click()
     page.wait_for_url("**/field/shell/*/1#*")
+
+
+def give_visit_times(page):
+    """On the review screen: the visit's date and times at the branch (Europe/London),
+    just past, as a shopper fills them in after leaving."""
+    now = datetime.now(ZoneInfo("Europe/London"))
+    day, hour = (now.date(), "00") if now.hour >= 1 else (now.date() - timedelta(days=1), "22")
+    timing = page.locator("[data-timing]")
+    timing.get_by_label("Date").fill(day.isoformat())
+    timing.get_by_label("Time in").fill(f"{hour}:05")
+    timing.get_by_label("Time out").fill(f"{hour}:40")
+    expect(page.locator("[data-missing]")).not_to_contain_text("time in and time out")
 
 
 def answer_screen(page):
@@ -94,6 +108,8 @@ def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):
                           else "**/shell/*/review#*")
 
     assert "/review#" in page.url
+    expect(page.locator("[data-missing]")).to_contain_text("The visit's date, time in and time out")
+    give_visit_times(page)
     page.get_by_role("button", name="Submit visit").wait_for()
     assert page.locator("[data-missing]").is_hidden()
     screenshot(page, "visit-review-phone")

@@ -18,7 +18,13 @@ from shopper.store.connection import connect
 
 from ..support import SHOPPER
 from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in
-from .test_shopper_visit_flow import answer_screen, start_leeds, wait_all_sent, wait_saved
+from .test_shopper_visit_flow import (
+    answer_screen,
+    give_visit_times,
+    start_leeds,
+    wait_all_sent,
+    wait_saved,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +160,8 @@ def test_each_screen_shows_its_progress_and_the_review_leads_to_each_gap(page, a
     expect(fail).to_contain_text("misses the standard")
     expect(page.locator(".review-touchpoint", has_text="2. Parking")).to_contain_text("Golden")
     missing = page.locator("[data-missing] li a")
-    expect(missing.first).to_contain_text("Reception:")
+    expect(missing.first).to_contain_text("When: The visit's date, time in and time out")
+    missing = missing.filter(has_text="Reception:")
     assert_fits_phone(page)
     screenshot(page, "visit-review-answers-phone")
     target = missing.first.get_attribute("href")
@@ -193,6 +200,7 @@ def test_a_submitted_visit_is_read_only_on_the_phone(page, context, app):
         page.locator(".step-buttons .button-primary").click()
         page.wait_for_url("**/shell/*/review#*" if position == 6
                           else f"**/shell/*/{position + 1}#*")
+    give_visit_times(page)
     wait_all_sent(page)
     context.set_offline(True)
     page.get_by_role("button", name="Submit visit").click()
