@@ -162,6 +162,8 @@ class FlakyProxy:
 
     def close(self) -> None:
         self.closed.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way
         self.listener.close()
         with self.lock:
             sockets = list(self._sockets)
