@@ -208,8 +208,8 @@ def page(context, proxy, statuses):
 
 # -- the tests ------------------------------------------------------------------------------
 
-def test_a_captive_portal_keeps_everything_on_the_phone_until_it_goes_away(
-        app, proxy, page, statuses):
+def test_a_captive_portal_keeps_everything_on_the_phone_until_it_goes_away(app, proxy,
+                                                                            page):
     """A hotel's Wi-Fi answers every request with its sign-in page (200, HTML). Nothing
     it says may count as the server's confirmation: the shopper keeps working from the
     saved screens, every item waits on the phone, and once the portal is passed the
@@ -235,8 +235,8 @@ def test_a_captive_portal_keeps_everything_on_the_phone_until_it_goes_away(
     assert [e.app_status for e in proxy.exchanges("PUT", PHOTO_PUT) if e.app_status] == [200]
 
 
-def test_server_errors_keep_everything_on_the_phone_until_the_server_answers(
-        app, proxy, page, statuses):
+def test_server_errors_keep_everything_on_the_phone_until_the_server_answers(app, proxy,
+                                                                             page):
     """The front proxy answers the sync API with its own 500 page: the items wait on the
     phone, nothing arrives twice, and everything arrives once the errors stop."""
     proxy.set("error_500", path=SYNC_PUT)
@@ -309,8 +309,7 @@ def test_coming_back_online_sends_at_once(app, proxy, context, page, statuses):
         f"after): {attempts}; the bar said {statuses.texts()}")
 
 
-def test_a_reply_lost_after_the_commit_is_recognised_on_the_retry(app, proxy, page,
-                                                                statuses):
+def test_a_reply_lost_after_the_commit_is_recognised_on_the_retry(app, proxy, page):
     """The server stores the visit, then the photo, but each reply is lost on the way
     back: the phone sends each again under the same UUID and the server answers that it
     already holds it. One visit, one photo row, one photo file and its thumbnail on disk;
@@ -334,8 +333,7 @@ def test_a_reply_lost_after_the_commit_is_recognised_on_the_retry(app, proxy, pa
     assert len(stored_photo_names(app, uuid)) == 2  # the photo and its thumbnail
 
 
-def test_a_submit_whose_reply_was_lost_ends_sent_once_and_calm(app, proxy, context, page,
-                                                                statuses):
+def test_a_submit_whose_reply_was_lost_ends_sent_once_and_calm(app, proxy, context, page):
     """The submit reaches the server, but its reply is lost as the signal goes. The
     shopper goes back to the last screen and taps a different answer (a read-only screen
     ignores the tap), then the signal returns. The visit ends submitted once, as it was
