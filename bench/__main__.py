@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 from .common import ROOT, machine
 
-BENCHMARKS = ["photo_ingest", "page_bytes", "throughput", "head_office", "sync_load"]
+BENCHMARKS = ["photo_ingest", "page_bytes", "throughput", "head_office", "sync_load",
+              "field_visit"]
 
 
 def main() -> None:

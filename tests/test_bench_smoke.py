@@ -1,6 +1,6 @@
-"""The benchmarks still run: each of photo_ingest, page_bytes and sync_load at smoke size
-(tiny, one repetition), with what they report checked for sense. They write nothing to
-docs/BENCHMARKS.md; only `python -m bench` does."""
+"""The benchmarks still run: each of photo_ingest, page_bytes, sync_load and field_visit at
+smoke size (tiny, one repetition), with what they report checked for sense. They write
+nothing to docs/BENCHMARKS.md; only `python -m bench` does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench import page_bytes, photo_ingest, sync_load
+from bench import field_visit, page_bytes, photo_ingest, sync_load
 from bench.common import ROOT
 
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
@@ -72,3 +72,20 @@ def test_sync_load_stores_exactly_the_visits_and_photos_sent():
     assert figures["held"] == {"visits": 8, "submitted": 8, "photos": 24, "photo_files": 48}
     assert figures["visits_per_s"] > 0 and figures["photos_per_s"] > 0
     assert "**PASS**" in section.markdown()
+
+
+@pytest.mark.browser
+def test_field_visit_counts_every_byte_of_a_whole_visit_by_kind():
+    with ThreadPoolExecutor(1) as pool:  # as above: a thread of its own for Playwright
+        section = pool.submit(field_visit.run, smoke=True).result()
+
+    figures = section.figures
+    kinds = figures["kinds"]
+    assert kinds["photo PUTs"]["requests"] >= field_visit.PHOTO_COUNT
+    assert kinds["visit PUTs"]["requests"] >= 1 and kinds["pages"]["requests"] >= 1
+    assert kinds["photo PUTs"]["up"] >= figures["photo_bytes"] > 0
+    assert figures["up"] == sum(kind["up"] for kind in kinds.values())
+    assert 0 < figures["visit_json"] < figures["needed"] <= figures["up"]
+    assert figures["ratio"] == pytest.approx(figures["up"] / figures["needed"])
+    assert "All sent" in figures["texts"]
+    assert set(section.targets) == {"uploaded, all told", "\"Failed\" shown while online"}
