@@ -18,7 +18,9 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import sync_playwright
 
@@ -167,6 +169,7 @@ def one_visit(browser, base: str, meter: Meter, instance: Path, photos: list[Pat
             tap(page.locator(".step-buttons .button-primary"))
             page.wait_for_url(f"**/shell/*/{position + 1}#*" if position < count
                               else "**/shell/*/review#*")
+        give_visit_times(page, pause)
         tap(page.get_by_role("button", name="Submit visit"))
         page.wait_for_url("**/field/")
         held = _wait_until_held(instance, uuid)
@@ -176,6 +179,18 @@ def one_visit(browser, base: str, meter: Meter, instance: Path, photos: list[Pat
                 "failures": statuses.failures(), "texts": statuses.texts()}
     finally:
         context.close()
+
+
+def give_visit_times(page, pause=lambda: None) -> None:
+    """On the review screen: the visit's date and times at the branch (Europe/London),
+    just past, as a shopper fills them in after leaving."""
+    now = datetime.now(ZoneInfo("Europe/London"))
+    day, hour = (now.date(), "00") if now.hour >= 1 else (now.date() - timedelta(days=1), "22")
+    card = page.locator("[data-timing]")
+    for label, value in (("Date", day.isoformat()), ("Time in", f"{hour}:05"),
+                         ("Time out", f"{hour}:40")):
+        card.get_by_label(label).fill(value)
+        pause()
 
 
 def _answer(section, tap, pause) -> None:

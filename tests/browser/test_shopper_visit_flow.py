@@ -5,13 +5,12 @@ visit first and its outbox sends it; the server then holds it."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from bench import field_visit
 from shopper.store.connection import connect
 
 from ..support import SHOPPER
@@ -52,14 +51,9 @@ def start_leeds(page):
 
 
 def give_visit_times(page):
-    """On the review screen: the visit's date and times at the branch (Europe/London),
-    just past, as a shopper fills them in after leaving."""
-    now = datetime.now(ZoneInfo("Europe/London"))
-    day, hour = (now.date(), "00") if now.hour >= 1 else (now.date() - timedelta(days=1), "22")
-    timing = page.locator("[data-timing]")
-    timing.get_by_label("Date").fill(day.isoformat())
-    timing.get_by_label("Time in").fill(f"{hour}:05")
-    timing.get_by_label("Time out").fill(f"{hour}:40")
+    """On the review screen: the visit's date and times, as a shopper fills them in after
+    leaving; the review then no longer asks for them."""
+    field_visit.give_visit_times(page)
     expect(page.locator("[data-missing]")).not_to_contain_text("time in and time out")
 
 
