@@ -41,7 +41,7 @@ OBSERVER = """(() => {
     const kind = bar.dataset.kind || "";
     if (`${kind}|${text}` === last) return;
     last = `${kind}|${text}`;
-    window.outboxStatusShown(text, kind);
+    window.outboxStatusShown(text, kind, Date.now());
   };
   new MutationObserver(report).observe(document, { subtree: true, childList: true,
     characterData: true, attributes: true, attributeFilter: ["hidden", "data-kind"] });
@@ -50,7 +50,7 @@ OBSERVER = """(() => {
 
 @dataclass
 class Shown:
-    at: float  # time.monotonic()
+    at: float  # when the page showed it (time.time(), from the page's own clock)
     text: str
     kind: str  # the bar's data-kind: "ok", "busy", "error"
 
@@ -59,29 +59,40 @@ class OutboxStatusLog:
     """Start it before the context opens its pages; `shown` fills as the bar changes."""
 
     def __init__(self, context):
+        self.context = context
         self.shown: list[Shown] = []
         context.expose_function("outboxStatusShown", self._note)
         context.add_init_script(script=OBSERVER)
 
-    def _note(self, text: str, kind: str) -> None:
-        self.shown.append(Shown(time.monotonic(), text, kind))
+    def _note(self, text: str, kind: str, at_ms: float) -> None:
+        self.shown.append(Shown(at_ms / 1000, text, kind))
+
+    def _catch_up(self) -> None:
+        """Take in what the pages reported while this thread slept: Playwright's sync API
+        delivers their calls only while it is itself busy with a page."""
+        for page in self.context.pages:
+            if not page.is_closed():
+                page.evaluate("0")
 
     def texts(self) -> list[str]:
         """Each text shown, once, in the order first shown; the bar hidden is left out."""
+        self._catch_up()
         return list(dict.fromkeys(s.text for s in self.shown if s.text))
 
     def failures(self) -> list[str]:
         """What the bar said in red, or with the word "Failed"."""
+        self._catch_up()
         return list(dict.fromkeys(s.text for s in self.shown
                                   if s.kind == "error" or "Failed" in s.text))
 
     def longest(self, pattern: str) -> float:
         """The longest time, in seconds, that a text matching `pattern` stayed on the bar
         (the text on it now counts until now)."""
+        self._catch_up()
         longest = 0.0
         for shown, after in zip(self.shown, self.shown[1:] + [None], strict=True):
             if re.search(pattern, shown.text):
-                until = after.at if after else time.monotonic()
+                until = after.at if after else time.time()
                 longest = max(longest, until - shown.at)
         return longest
 

@@ -1,7 +1,7 @@
 // On every page: install the service worker, keep the outbox moving and say plainly how
 // it stands ("All sent", "Sending 2 of 5", "Offline: 3 items will be sent when there is
 // signal", and "Not sent" only after a real failure, with when it tries again).
-import { countPending, flush, needingAttention } from "./outbox.js";
+import { abandon, countPending, flush, needingAttention } from "./outbox.js";
 import { visitsOf } from "./store.js";
 
 const owner = Number(document.querySelector("meta[name=user-id]")?.content) || null;
@@ -34,7 +34,9 @@ function describe(state) {
   const items = plural(state.waiting || 0, "item");
   if (state.state === "sending") return [`Sending ${Math.min(state.sent + 1, state.total)} of ${state.total}`, "busy"];
   if (state.state === "signin") return [`${items} waiting: sign in again to send`, "error"];
-  if (state.state === "offline") return [`Offline: ${items} will be sent when there is signal`, ""];
+  if (state.state === "offline") {
+    return [state.waiting ? `Offline: ${items} will be sent when there is signal` : "Offline: nothing waiting to send", ""];
+  }
   if (state.state === "failed") {
     const wait = retryAt - Date.now();
     const when = wait > 0 ? `trying again in ${Math.ceil(wait / 1000)} s` : "trying again shortly";
@@ -72,7 +74,12 @@ async function staleWarning() {
 
 /** Send soon: changes made in a burst (a row of taps, typing) go out together. */
 export function kick() {
-  if (soon || !owner) return; // already due: it takes this change with it
+  if (!owner) return;
+  if (navigator.onLine === false) { // nothing to try: say what waits, at once
+    countPending(owner).then((waiting) => show({ state: "offline", waiting }));
+    return;
+  }
+  if (soon) return; // already due: it takes this change with it
   const last = Number(localStorage.getItem(LAST_START) || 0);
   soon = setTimeout(sendNow, Math.max(QUIET_MS, last + GAP_MS - Date.now()));
 }
@@ -105,11 +112,13 @@ if (owner) {
       : { state: "idle", waiting, attention: attention.length }));
   addEventListener("online", () => { // back in signal: at once, not at the next retry
     retryMs = FIRST_RETRY_MS;
+    abandon(); // a request stalled before the signal went will not recover
     sendNow();
   });
   addEventListener("offline", async () => {
     clearTimeout(soon);
     soon = null;
+    abandon();
     show({ state: "offline", waiting: await countPending(owner) });
   });
   kick();

@@ -93,21 +93,42 @@ async function replyOf(response) {
   }
 }
 
+const inFlight = new Set();
+
+/** Give up on the requests under way: the network changed (back online, or gone), so a
+ * stalled one will not recover; the outbox starts again at once. */
+export function abandon() {
+  for (const controller of inFlight) controller.abort();
+}
+
 /** fetch, given up after `timeoutMs`: a stalled connection must not hold the outbox. */
 async function request(url, init, timeoutMs) {
   const controller = new AbortController();
+  inFlight.add(controller);
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(url, {
       credentials: "same-origin", cache: "no-store", ...init, signal: controller.signal });
     return { response, reply: await replyOf(response) };
   } catch {
-    if (controller.signal.aborted) throw new Stop("failed", "the connection stalled");
     if (navigator.onLine === false) throw new Stop("offline", "no signal");
+    if (controller.signal.aborted) throw new Stop("failed", "the connection stalled");
     throw new Stop("failed", "no connection to the server");
   } finally {
     clearTimeout(timer);
+    inFlight.delete(controller);
   }
+}
+
+// The CSRF token, asked for once (kept for the tab's next pages too) and again only when
+// the server refuses it (expired, or a new session): not a request before every send.
+const kept = typeof sessionStorage === "object" ? sessionStorage : null; // none in the worker
+let token = kept?.getItem("csrf") || null;
+
+function remember(value) {
+  token = value;
+  if (value) kept?.setItem("csrf", value);
+  else kept?.removeItem("csrf");
 }
 
 async function session(owner) {
@@ -119,22 +140,29 @@ async function session(owner) {
   return reply.csrf_token;
 }
 
-async function send(url, init, timeoutMs) {
-  const exchange = await request(url, init, timeoutMs);
-  if (exchange.response.status === 401) throw new Stop("signin", "Sign in again to send");
-  return exchange;
+async function send(owner, url, init, timeoutMs) {
+  for (let attempt = 1; ; attempt++) {
+    if (!token || attempt > 1) remember(await session(owner));
+    const exchange = await request(url, {
+      ...init, headers: { ...init.headers, "X-CSRFToken": token } }, timeoutMs);
+    const { response, reply } = exchange;
+    if (response.status === 401) throw new Stop("signin", "Sign in again to send");
+    if (response.status === 400 && reply?.error?.code === "bad_request" && attempt === 1) {
+      remember(null); // refused (expired, or signed in again since): once more with a new one
+      continue;
+    }
+    return exchange;
+  }
 }
 
-async function sendVisit(visit, token) {
+async function sendVisit(owner, visit) {
   const sentChange = visit.changedAt || 0;
   const body = JSON.stringify(payloadOf(visit));
   if (body === visit.sentBody) { // the server confirmed exactly this: nothing to send
     return updateVisit(visit.uuid, (latest) => { latest.sentAt = Math.max(latest.sentAt || 0, sentChange); });
   }
-  const { response, reply } = await send(`/api/v1/visits/${visit.uuid}`, {
-    method: "PUT",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-    body,
+  const { response, reply } = await send(owner, `/api/v1/visits/${visit.uuid}`, {
+    method: "PUT", headers: { "Content-Type": "application/json" }, body,
   }, VISIT_TIMEOUT_MS);
   if (response.ok && reply?.visit?.uuid === visit.uuid) {
     return updateVisit(visit.uuid, (latest) => {
@@ -158,10 +186,10 @@ async function sendVisit(visit, token) {
   throw new Stop("failed", reply?.error?.message || "the server did not confirm the visit");
 }
 
-async function sendPhoto(visit, photo, token) {
-  const { response, reply } = await send(`/api/v1/visits/${visit.uuid}/photos/${photo.uuid}`, {
+async function sendPhoto(owner, visit, photo) {
+  const { response, reply } = await send(owner, `/api/v1/visits/${visit.uuid}/photos/${photo.uuid}`, {
     method: "PUT",
-    headers: { "Content-Type": "image/jpeg", "X-CSRFToken": token, "X-Content-SHA256": photo.sha256 },
+    headers: { "Content-Type": "image/jpeg", "X-Content-SHA256": photo.sha256 },
     body: photo.blob,
   }, PHOTO_TIMEOUT_MS + photo.blob.size / SLOWEST_BYTES_PER_MS);
   const held = reply?.visit?.photos?.some((p) => p.uuid === photo.uuid && p.sha256 === photo.sha256);
@@ -225,16 +253,15 @@ async function flushOnce(owner) {
   let sent = 0;
   announce({ state: "sending", sent, total });
   try {
-    const token = await session(owner);
     for (const { visit, photos, visitDirty } of work) {
       let current = visit;
       if (visitDirty) {
-        current = await sendVisit(visit, token);
+        current = await sendVisit(owner, visit);
         announce({ state: "sending", sent: ++sent, total });
         if (!current) continue;
       }
       for (const photo of photos) {
-        current = await sendPhoto(current, photo, token);
+        current = await sendPhoto(owner, current, photo);
         announce({ state: "sending", sent: ++sent, total });
         if (!current) break; // refused as a whole, or let go: its other photos wait no more
       }

@@ -122,8 +122,18 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Background Sync covers the time no page is open. While one is on screen it sends and
+// retries on its own schedule; a sync now would only repeat its last attempt at once. An
+// unfinished sync is rejected so that the browser tries again later, with its own backoff.
+async function syncOutbox() {
+  const pages = await self.clients.matchAll({ type: "window" });
+  if (pages.some((page) => page.visibilityState === "visible")) throw new Error("a page is sending");
+  const user = await currentUser();
+  if (!user) return;
+  const result = await flush(Number(user));
+  if (!result.ok && result.kind !== "signin") throw new Error("not sent yet");
+}
+
 self.addEventListener("sync", (event) => {
-  if (event.tag === "outbox") {
-    event.waitUntil(currentUser().then((user) => user && flush(Number(user))));
-  }
+  if (event.tag === "outbox") event.waitUntil(syncOutbox());
 });
