@@ -215,6 +215,8 @@ def _answer(section, tap, pause) -> None:
         tap(section.locator(".segment span", has_text=re.compile(r"^(Yes|4)$")))
     elif kind == "choice":
         tap(section.locator(".choice span").first)
+    elif kind == "number" and section.locator(".count-buttons").count():
+        tap(section.locator(".count", has_text=re.compile(r"^2$")))
     elif kind == "number":
         section.locator("input[inputmode=decimal]").fill("2")
         pause()

@@ -84,11 +84,31 @@ export function kick() {
   soon = setTimeout(sendNow, Math.max(QUIET_MS, last + GAP_MS - Date.now()));
 }
 
+/**
+ * Send what waits, from the service worker when it controls the page: its requests
+ * outlive the page, so a photo still uploading when the shopper taps Next is not cut off
+ * and sent again from the next screen. Without a worker (the first visit), from here.
+ */
+export function sendAll() {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return flush(owner);
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (event) => resolve(event.data.elsewhere ? flush(owner) : event.data);
+    worker.postMessage({ type: "flush", owner }, [port2]);
+  });
+}
+
+function abandonAll() {
+  abandon();
+  navigator.serviceWorker?.controller?.postMessage({ type: "abandon" });
+}
+
 async function sendNow() {
   clearTimeout(soon);
   soon = null;
   clearTimeout(retryTimer);
-  const result = await flush(owner);
+  const result = await sendAll();
   if (result.used) localStorage.setItem(LAST_START, String(Date.now()));
   if (result.ok) {
     retryMs = FIRST_RETRY_MS;
@@ -104,21 +124,24 @@ async function sendNow() {
 }
 
 if (owner) {
-  new BroadcastChannel("outbox").addEventListener("message", (event) => show(event.data));
-  // Our own announcements do not come back on our own channel object: listen locally too.
+  // The service worker's and other tabs' announcements, told to this page's listeners as
+  // its own are (they do not come back on our own channel object).
+  new BroadcastChannel("outbox").addEventListener("message", (event) => {
+    dispatchEvent(new CustomEvent("outbox", { detail: event.data }));
+  });
   addEventListener("outbox", (event) => show(event.detail));
   Promise.all([countPending(owner), needingAttention(owner)]).then(([waiting, attention]) =>
     show(navigator.onLine === false && waiting ? { state: "offline", waiting }
       : { state: "idle", waiting, attention: attention.length }));
   addEventListener("online", () => { // back in signal: at once, not at the next retry
     retryMs = FIRST_RETRY_MS;
-    abandon(); // a request stalled before the signal went will not recover
+    abandonAll(); // a request stalled before the signal went will not recover
     sendNow();
   });
   addEventListener("offline", async () => {
     clearTimeout(soon);
     soon = null;
-    abandon();
+    abandonAll();
     show({ state: "offline", waiting: await countPending(owner) });
   });
   kick();

@@ -3,6 +3,7 @@
 // answers it shows; the outbox owns what the server confirmed (store.js updateVisit).
 import { flashNext, kick } from "./app.js";
 import { downscale } from "./camera.js";
+import { counter } from "./counter.js";
 import { newId } from "./ids.js";
 import { loadVersion, shellUrl, touchpointProgress } from "./progress.js";
 import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, updateVisit } from "./store.js";
@@ -337,6 +338,7 @@ function touchpointScreen(form) {
     fill();
     await thumbs();
     for (const root of form.querySelectorAll("[data-stopwatch]")) stopwatch(root);
+    for (const show of [...form.querySelectorAll("[data-counter]")].map(counter)) show();
     if (isLocked(visit)) lock();
     form.addEventListener("change", (event) => {
       if (event.target.dataset.retake) return;
@@ -365,10 +367,7 @@ function touchpointScreen(form) {
     if (visit.resumeAt !== position) {
       visit = (await updateVisit(visit.uuid, (stored) => { stored.resumeAt = position; })) || visit;
     }
-    addEventListener("outbox", refusalsChanged);
-    if (typeof BroadcastChannel === "function") {
-      new BroadcastChannel("outbox").addEventListener("message", refusalsChanged); // the service worker's
-    }
+    addEventListener("outbox", refusalsChanged); // the worker's too (app.js passes them on)
     focusAsked();
     version = await loadVersion(versionId);
     showProgress();

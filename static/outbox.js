@@ -260,7 +260,8 @@ async function flushOnce(owner) {
         announce({ state: "sending", sent: ++sent, total });
         if (!current) continue;
       }
-      for (const photo of photos) {
+      const held = new Set((current.confirmed?.photos || []).map((p) => `${p.uuid}:${p.sha256}`));
+      for (const photo of photos.filter((p) => !held.has(`${p.uuid}:${p.sha256}`))) {
         current = await sendPhoto(owner, current, photo);
         announce({ state: "sending", sent: ++sent, total });
         if (!current) break; // refused as a whole, or let go: its other photos wait no more

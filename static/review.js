@@ -2,9 +2,8 @@
 // moments, notes and photos, what is still missing (each linked to its question), and
 // Submit. After Submit it says one thing: "Sent", or "Saved on this phone: sent when
 // there is signal". A submitted visit opens here read-only.
-import { flashNext, kick } from "./app.js";
+import { flashNext, kick, sendAll } from "./app.js";
 import { isLocked, localVisit } from "./local-visit.js";
-import { flush } from "./outbox.js";
 import {
   answerText, loadVersion, meetsStandard, missingItems, refusedPhotos, shellUrl, touchpointProgress,
 } from "./progress.js";
@@ -122,6 +121,7 @@ function timingCard(root, visit, onChange) {
     for (const input of Object.values(inputs)) input.disabled = true;
     return;
   }
+  suggestTimes(card, inputs, started);
   card.addEventListener("change", async () => {
     const problem = check();
     show(problem);
@@ -135,6 +135,26 @@ function timingCard(root, visit, onChange) {
   });
 }
 
+/** Filled in on the spot (started today on this phone): one tap takes the phone's own
+ * times, from the start of the visit on the phone until now. */
+function suggestTimes(card, inputs, started) {
+  const now = new Date();
+  if (inputs.time_in.value || inputs.time_out.value || started.toDateString() !== now.toDateString()) return;
+  const hhmm = (d) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  const [from, to] = [hhmm(started), hhmm(now)];
+  if (to <= from) return;
+  const use = Object.assign(document.createElement("button"), {
+    type: "button", className: "button button-block", textContent: `Today, ${from}–${to}, as timed on this phone` });
+  use.dataset.suggestTimes = "";
+  use.addEventListener("click", () => {
+    inputs.time_in.value = from;
+    inputs.time_out.value = to;
+    use.remove();
+    card.dispatchEvent(new Event("change"));
+  });
+  card.querySelector(".timing-fields").before(use);
+}
+
 function stateText(visit) {
   if (visit.notice) return visit.notice;
   if (visit.done) return "Sent: head office reviews it next.";
@@ -145,7 +165,7 @@ function stateText(visit) {
 
 async function submitted(uuid) {
   const waited = await Promise.race([
-    flush(owner).then(() => true).catch(() => false),
+    sendAll().then(() => true).catch(() => false),
     new Promise((resolve) => { setTimeout(() => resolve(false), SUBMIT_WAIT_MS); }),
   ]);
   const visit = await getVisit(uuid);

@@ -6,7 +6,7 @@
 // the app opens with no signal. Unsent visits live in IndexedDB, never in these caches,
 // so a new release can drop old caches without losing any of them.
 import { currentUser, pagesCache, rememberUser } from "{{ asset_url('offline-cache.js') }}";
-import { flush } from "{{ asset_url('outbox.js') }}";
+import { abandon, flush } from "{{ asset_url('outbox.js') }}";
 
 const SHELL = "shell-{{ version }}";
 const RELEASE = "{{ version }}";
@@ -133,6 +133,24 @@ async function syncOutbox() {
   const result = await flush(Number(user));
   if (!result.ok && result.kind !== "signin") throw new Error("not sent yet");
 }
+
+// The pages send through here (app.js sendAll): a request the worker makes is not cut off
+// when the shopper moves to the next screen. Only for the user whose pages are kept here;
+// for anyone else the page sends itself.
+self.addEventListener("message", (event) => {
+  const { data } = event;
+  if (data?.type === "abandon") abandon();
+  if (data?.type !== "flush") return;
+  const reply = event.ports[0];
+  event.waitUntil((async () => {
+    const user = await currentUser();
+    if (String(data.owner) !== user) { // not yet known here (a sign-in just now): the page sends
+      reply?.postMessage({ elsewhere: true });
+      return;
+    }
+    reply?.postMessage(await flush(Number(user)).catch(() => ({ ok: false, kind: "failed", waiting: 0 })));
+  })());
+});
 
 self.addEventListener("sync", (event) => {
   if (event.tag === "outbox") event.waitUntil(syncOutbox());

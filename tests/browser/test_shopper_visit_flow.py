@@ -68,6 +68,8 @@ def answer_screen(page):
             section.locator(".segment span").first.click()
         elif section.locator(".choice").count():
             section.locator(".choice span").first.click()
+        elif section.locator(".count-buttons").count():
+            section.locator(".count", has_text=re.compile(r"^2$")).click()
         elif section.locator("input[inputmode=decimal]").count():
             section.locator("input[inputmode=decimal]").fill("2")
         elif section.locator("[data-photos]").count():
@@ -189,8 +191,9 @@ def test_each_photo_crosses_the_network_once_at_a_persons_pace(live_server, shop
     confirmed)."""
     page = shopper_phone
     photo_puts, visit_puts = [], []
-    page.on("request", lambda r: (photo_puts if "/photos/" in r.url else visit_puts).append(
-        r.url) if r.method == "PUT" else None)
+    # On the context: the service worker's requests too (it sends for the pages).
+    page.context.on("request", lambda r: (photo_puts if "/photos/" in r.url else visit_puts)
+                    .append(r.url) if r.method == "PUT" else None)
     start_leeds(page)
     uuid = page.url.split("#")[1]
     page.locator(".steps .step", has_text="2").click()

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from shopper.store.connection import connect
 
 from ..support import SHOPPER
-from .conftest import PHONE, assert_fits_phone, eventually, screenshot, sign_in
+from .conftest import ARTIFACTS, PHONE, assert_fits_phone, eventually, screenshot, sign_in
 from .test_shopper_visit_flow import (
     answer_screen,
     give_visit_times,
@@ -242,3 +242,60 @@ def test_the_storage_notice_is_shown_once_and_can_be_dismissed(page, context):
     go_to(page, 2)
     page.reload()
     expect(page.locator("[data-storage-notice]")).to_have_count(0)
+
+
+def test_the_default_checklist_takes_few_taps_and_no_typing(page, app):
+    """Every question of the default checklist answered as a thumb would, navigation and
+    Submit included: at most 1.3 taps a question, and nothing typed (only the one free-text
+    question asks for words, like a note). Filled in on the spot, the visit's times are
+    the phone's own, in one tap."""
+    taps = {"count": 0}
+    typed = []
+
+    def tap(target):
+        target.click()
+        taps["count"] += 1
+        page.wait_for_timeout(1300)  # a person's pace: the visit lasts over a minute
+
+    tap(page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit"))
+    page.wait_for_url("**/field/shell/*/1#*")
+    questions = 0
+    count = page.locator(".steps .step").count() - 1
+    for position in range(1, count + 1):
+        for section in page.locator("section.question:not(.moment)").all():
+            questions += 1
+            kind = section.get_attribute("data-kind")
+            if kind == "duration":
+                tap(section.get_by_role("button", name="Start"))
+                stop = section.get_by_role("button", name="Stop")
+                expect(stop).to_have_class(re.compile("button-stop"))  # red: not the Start
+                if position == 3:
+                    section.screenshot(path=str(ARTIFACTS / "visit-stopwatch-running-phone.png"))
+                tap(stop)
+            elif kind == "number":
+                assert section.locator(".count-buttons").count(), "a count to type"
+                tap(section.locator(".count", has_text=re.compile(r"^1$")))
+            elif kind in ("yes_no", "scale"):
+                tap(section.locator(".segment span").first)
+            elif kind == "choice":
+                tap(section.locator(".choice span").first)
+            elif kind == "photo":
+                section.locator("input[type=file]:not([capture])").set_input_files(
+                    FIXTURES / "hopper.jpg")
+                taps["count"] += 1
+            elif kind == "text":
+                section.locator("textarea[name^=q-]").fill("Priya")
+                typed.append(section.locator("h2").inner_text())
+        if position == 3:
+            assert_fits_phone(page)
+            screenshot(page, "visit-counts-phone")
+        tap(page.locator(".step-buttons .button-primary"))
+        page.wait_for_url("**/shell/*/review#*" if position == count
+                          else f"**/shell/*/{position + 1}#*")
+    tap(page.locator("[data-suggest-times]"))  # filled in on the spot: the phone's times
+    tap(page.get_by_role("button", name="Submit visit"))
+    page.wait_for_url("**/field/")
+    ratio = taps["count"] / questions
+    assert ratio <= 1.3, f"{taps['count']} taps for {questions} questions: {ratio:.2f}"
+    assert len(typed) <= 1, typed
