@@ -113,7 +113,9 @@ async function keepForOffline(versionIds) {
   const release = document.querySelector("meta[name=release]")?.content;
   const kept = async (url) => (await cache.match(url))?.headers.get("X-Shopper-Release") === release;
   // This page too, unless the service worker served it (it keeps every page it serves).
-  const urls = servedByWorker ? [] : ["/field/"];
+  // A page can be controlled without the worker having seen it: the answer to the sign-in
+  // form (a POST, which the worker leaves alone) redirects here. So look, too.
+  const urls = !servedByWorker || !(await cache.match("/field/")) ? ["/field/"] : [];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
     let version = null;
