@@ -374,14 +374,19 @@ def test_submitting_scores_the_visit_and_locks_it(shopper, db):
     assert answers_of(db, visit["id"], version)[("reception", "greeted_within_30s")].value == "yes"
 
 
-def test_a_returned_visit_is_answered_and_sent_again(shopper, db):
+def sent_and_returned(shopper, db, comment: str) -> str:
+    """A visit started, completed and sent, then returned by head office; a form token."""
     start(shopper, db)
     complete(shopper, db)
     token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
     shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token})
     office = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
-    change_status(db, visit_row(db)["id"], "returned", actor_id=office,
-                  comment="Please add the time you waited at reception.")
+    change_status(db, visit_row(db)["id"], "returned", actor_id=office, comment=comment)
+    return token
+
+
+def test_a_returned_visit_is_answered_and_sent_again(shopper, db):
+    token = sent_and_returned(shopper, db, "Please add the time you waited at reception.")
     home = shopper.get("/field/").get_data(as_text=True)
     assert "Returned to you" in home and "Please add the time you waited" in home
     token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
@@ -395,6 +400,25 @@ def test_a_returned_visit_is_answered_and_sent_again(shopper, db):
     reply = db.execute("SELECT comment FROM audit_log WHERE action = 'shopper_replied'"
                        ).fetchone()[0]
     assert reply == "Added: 95 seconds."
+
+
+def test_a_sent_visit_opens_read_only_with_its_answers_photos_and_comments(shopper, db):
+    """From the home page's sent visits: what was answered, each touchpoint's photos, and
+    what head office wrote when it returned the visit; nothing to change."""
+    token = sent_and_returned(shopper, db, "Please add the time you waited at reception.")
+    shopper.post(f"/field/visits/{VISIT_UUID}/submit",
+                 data={"csrf_token": token, "reply": "Added: 95 seconds."})
+    home = shopper.get("/field/").get_data(as_text=True)
+    assert f'href="/field/visits/{VISIT_UUID}/review"' in home
+    page = shopper.get(f"/field/visits/{VISIT_UUID}/review").get_data(as_text=True)
+    assert "Your sent visit" in page and "Submit visit" not in page
+    assert "Were you greeted within 30 seconds of coming in?" in page
+    assert "<dd>Yes</dd>" in page
+    assert "Head office's comments" in page
+    assert "Please add the time you waited at reception." in page
+    photo = db.execute("SELECT p.uuid FROM photos p JOIN visits v ON v.id = p.visit_id "
+                       "WHERE v.uuid = ?", [VISIT_UUID]).fetchone()[0]
+    assert f"/photos/{photo}/thumb" in page
 
 
 def test_another_shoppers_visit_is_not_found(app, shopper, db):

@@ -26,7 +26,7 @@ from shopper.domain.answers import AnswerError, check_length, parse_touchpoint_f
 from shopper.domain.photos import PhotoError, process_photo
 from shopper.domain.visit_timing import TimingError, local_today, stored_timing
 from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE
-from shopper.store import connection, permissions, reports, visits
+from shopper.store import audit, connection, permissions, reports, visits
 from shopper.store.checklists import load_version
 from shopper.web.access import allow, wants_json
 from shopper.web.db import get_db
@@ -343,7 +343,51 @@ def _review_page(visit: dict, timing_errors: dict | None = None, posted=None):
         locked=visit["status"] not in EDITABLE, timing=shown, zone=zone,
         timing_errors=timing_errors or {},
         follow_ups=follow_ups.open_of_visit(db, visit["id"]),
+        sent=_sent_visit(db, visit, version) if visit["status"] not in EDITABLE else None,
     ), (422 if timing_errors else 200)
+
+
+def _sent_visit(db, visit: dict, version) -> dict:
+    """A sent visit as its shopper reads it back: each touchpoint's answers, moment, notes
+    and photos, and what head office said."""
+    answers = reports.answers_by_question(db, visit["id"])
+    moments = reports.touchpoint_rows(db, visit["id"])
+    photos = reports.visit_photos(db, visit["id"])
+    touchpoints = []
+    for tp in version.checklist.touchpoints:
+        tp_id = version.touchpoint_ids[tp.key]
+        asked = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
+        touchpoints.append({
+            "name": tp.name, "moment": moments.get(tp_id),
+            "answers": [{"text": q.text, "answer": _answer_text(q, answers.get(qid)),
+                         "note": (answers.get(qid) or {}).get("note") or ""}
+                        for qid, q in asked if q.kind != "photo"],
+            "photos": [p for p in photos if p["touchpoint_id"] == tp_id
+                       or p["question_id"] in {qid for qid, _ in asked}],
+        })
+    # What head office wrote to the shopper: its comments when it returned the visit (its
+    # other notes are its own).
+    comments = [entry for entry in reversed(audit.history(db, visit["id"]))
+                if entry["comment"] and entry["action"] == "status:returned"]
+    return {"touchpoints": touchpoints, "comments": comments}
+
+
+def _answer_text(q, row: dict | None) -> str:
+    """An answer in the shopper's words (as the phone's review screen says it)."""
+    if row is None or (row["value"] is None and not row["na"]):
+        return "Not answered"
+    if row["na"]:
+        return "Not applicable"
+    value = json.loads(row["value"])
+    if q.kind == "yes_no":
+        return str(value).capitalize()
+    if q.kind == "scale":
+        return f"{value} of 5"
+    if q.kind == "duration":
+        return f"{int(value) // 60}:{int(value) % 60:02d}"
+    if q.kind == "number" and q.unit:
+        return f"{value:g} {q.unit}" if isinstance(value, float) else f"{value} {q.unit}"
+    return str(value)
 
 
 @bp.route("/visits/<visit_uuid>/timing", methods=["POST"])
