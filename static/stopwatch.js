@@ -20,7 +20,7 @@ export function stopwatch(root) {
 
   function render() {
     display.textContent = format(seconds());
-    const icon = Object.assign(document.createElement("span"), { textContent: state.running ? "■ " : "▶ " });
+    const icon = Object.assign(document.createElement("span"), { className: "icon", textContent: state.running ? "■" : "▶" });
     icon.setAttribute("aria-hidden", "true");
     toggle.replaceChildren(icon, state.running ? "Stop" : (seconds() > 0 ? "Resume" : "Start"));
     toggle.classList.toggle("button-stop", state.running); // red while it runs: not the Start it was
