@@ -14,6 +14,7 @@ const KEPT_SCREENS = /^\/(field\/shell\/|api\/v1\/checklist-versions\/)/;
 const THUMB = /^\/photos\/[^/]+\/thumb$/;
 const ASSETS = {{ assets | tojson }};
 const NETWORK_WAIT_MS = 4000;
+const SAVED_COPY_AFTER_MS = 1000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(ASSETS)));
@@ -45,34 +46,44 @@ function keyOf(request) {
 async function keptFirst(event, request, { releaseBound }) {
   const user = await currentUser();
   const cached = user && await (await pagesCache(user)).match(keyOf(request));
-  if (!cached) return networkFirst(request);
+  if (!cached) return networkFirst(event, request);
   if (releaseBound && cached.headers.get("X-Shopper-Release") !== RELEASE) {
-    event.waitUntil(networkFirst(request).catch(() => {})); // refreshed behind, for next time
+    event.waitUntil(fetchAndKeep(request).catch(() => {})); // refreshed behind, for next time
   }
   return cached;
 }
 
-async function networkFirst(request) {
+/** The server's answer, kept for this user when it is a page of ours; anything else (a
+ * server error, a captive portal's page answering in its place) is refused. */
+async function fetchAndKeep(request) {
+  const response = await fetch(request);
+  if (response.type === "opaqueredirect") return response; // e.g. signed out: to the sign-in page
+  const user = response.headers.get("X-Shopper-User");
+  if (response.status >= 500 || (user === null && !response.redirected)) {
+    throw new Error("not our server's answer");
+  }
+  if (user !== null && !response.redirected) {
+    await rememberUser(user);
+    if (user && response.ok) await (await pagesCache(user)).put(keyOf(request), response.clone());
+  }
+  return response;
+}
+
+/**
+ * Other pages: the network's answer, unless it is slow. With a copy on the phone it waits
+ * SAVED_COPY_AFTER_MS, then shows the copy and keeps the late answer for next time (weak
+ * signal costs a second, not four); with none it waits NETWORK_WAIT_MS.
+ */
+async function networkFirst(event, request) {
+  const user = await currentUser();
+  const saved = user && await (await pagesCache(user)).match(request, { ignoreSearch: true });
+  const answer = fetchAndKeep(request);
+  answer.catch(() => {}); // a late failure is no one's business once the copy was shown
+  if (saved) event.waitUntil(answer.catch(() => {}));
   try {
-    const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
-    if (response.type === "opaqueredirect") return response; // e.g. signed out: to the sign-in page
-    const user = response.headers.get("X-Shopper-User");
-    // A server error, or something that is not our app (a captive portal's page answering
-    // in its place): use this phone's copy instead.
-    if (response.status >= 500 || (user === null && !response.redirected)) {
-      throw new Error("not our server's answer");
-    }
-    if (user !== null && !response.redirected) {
-      await rememberUser(user);
-      if (user && response.ok) {
-        await (await pagesCache(user)).put(keyOf(request), response.clone());
-      }
-    }
-    return response;
+    return await withTimeout(answer, saved ? SAVED_COPY_AFTER_MS : NETWORK_WAIT_MS);
   } catch (error) {
-    const user = await currentUser();
-    const cached = user && await (await pagesCache(user)).match(request, { ignoreSearch: true });
-    if (cached) return cached;
+    if (saved) return saved;
     if (request.mode === "navigate") {
       const home = user && await (await pagesCache(user)).match("/field/");
       if (home) return home;
@@ -118,7 +129,7 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith("/api/") && !url.pathname.startsWith("/api/v1/checklist-versions/")) {
     return;
   } else {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event, request));
   }
 });
 

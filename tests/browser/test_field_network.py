@@ -475,3 +475,32 @@ def test_unsent_work_survives_a_browser_restart_with_no_signal(app, proxy, brows
         expect(status_bar(page)).to_have_text("All sent", timeout=30000)
     finally:
         context.close()
+
+
+def test_weak_signal_opens_every_screen_from_the_phone_at_once(proxy, page, app):
+    """A connection that takes every request and answers none (one bar of signal): home
+    opens from the phone's copy within about a second, and the touchpoint and review
+    screens at once; nothing the phone kept is downloaded again."""
+    uuid = start_visit(page)
+    answer_reception(page)
+    review = f"{proxy.base}/field/shell/1/review#{uuid}"
+    page.goto(review)
+    page.locator("[data-timing]").wait_for()
+    proxy.set("stall", seconds=30)
+    before = len(proxy.exchanges())
+    timings = {}
+    for name, url in (("home", f"{proxy.base}/field/"),
+                      ("touchpoint", f"{proxy.base}/field/shell/1/2#{uuid}"),
+                      ("review", review)):
+        started = time.monotonic()
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("main h1, main .progress").first.wait_for(timeout=10000)
+        timings[name] = time.monotonic() - started
+    screenshot(page, "field-network-weak-signal-review-phone")
+    assert timings["home"] <= 2.5, timings
+    assert timings["touchpoint"] <= 1.0 and timings["review"] <= 1.0, timings
+    expect(page.locator(".review-touchpoint", has_text="1. Reception")).to_contain_text(
+        "3 of 6 answered")
+    kept = [e.path for e in proxy.exchanges()[before:]
+            if e.path.startswith(("/field/shell/", "/api/v1/checklist-versions/"))]
+    assert kept == [], kept
