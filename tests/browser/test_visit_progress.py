@@ -299,3 +299,36 @@ def test_the_default_checklist_takes_few_taps_and_no_typing(page, app):
     ratio = taps["count"] / questions
     assert ratio <= 1.3, f"{taps['count']} taps for {questions} questions: {ratio:.2f}"
     assert len(typed) <= 1, typed
+
+
+def test_a_photo_thumbnail_crosses_the_network_once(page, app, live_server):
+    """A sent visit's photos, opened twice: the phone keeps each thumbnail the first time
+    (for this user), and the second look costs no download."""
+    fetched = []
+    inner = app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ["PATH_INFO"].endswith("/thumb"):
+            fetched.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = counting
+    try:
+        expect(page.locator("html")).to_have_attribute("data-offline-ready", "1", timeout=30000)
+        sent = page.locator("[data-server-visit] a").first.get_attribute("href")
+
+        def look() -> int:
+            page.goto(live_server + sent)
+            expect(page.locator(".sent-photos img").first).to_be_visible()
+            page.wait_for_function("[...document.querySelectorAll('.sent-photos img')]"
+                                   ".every((img) => img.complete && img.naturalWidth > 0)")
+            return page.locator(".sent-photos img").count()
+
+        shown = look()
+        first_look = len(fetched)
+        assert first_look == shown, fetched  # each once
+        assert look() == shown
+        assert len(fetched) == first_look, fetched[first_look:]  # and not again
+    finally:
+        app.wsgi_app = inner
+    screenshot(page, "visit-sent-read-only-phone")
