@@ -108,6 +108,7 @@ class Meter:
         self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.exchanges: list[Exchange] = []
         self.open = 0
+        self.active: dict[int, bytearray] = {}  # each open connection's request, as read
         self.changed = time.monotonic()
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -125,6 +126,8 @@ class Meter:
 
     def _relay(self, client: socket.socket) -> None:
         request, response = bytearray(), bytearray()
+        with self.lock:
+            self.active[id(request)] = request
         try:
             with client, socket.create_connection(("127.0.0.1", self.upstream_port)) as server:
                 upward = threading.Thread(target=_pump, args=(client, server, request),
@@ -135,19 +138,26 @@ class Meter:
         finally:
             with self.lock:
                 self.open -= 1
+                del self.active[id(request)]
                 self.changed = time.monotonic()
                 if request:
                     self.exchanges.append(Exchange(bytes(request), bytes(response)))
 
     def settle(self, quiet: float = 1.0, timeout: float = 30) -> None:
-        """Wait until no connection is open and none has come or gone for `quiet` s."""
+        """Wait until no connection carries a request and none has come or gone for `quiet`
+        s. A connection the browser opened ahead of need (a preconnect) and sent nothing on
+        carries no bytes, and may stay open for minutes: it does not count."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if not self.open and time.monotonic() - self.changed >= quiet:
+                busy = any(self.active_requests())
+                if not busy and time.monotonic() - self.changed >= quiet:
                     return
             time.sleep(0.05)
         raise TimeoutError("the network never went quiet")
+
+    def active_requests(self) -> list[bytearray]:
+        return [request for request in self.active.values() if request]
 
     def since(self, mark: int) -> list[Exchange]:
         with self.lock:
