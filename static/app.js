@@ -26,7 +26,7 @@ if ("serviceWorker" in navigator) {
     .catch(() => {});
 }
 
-function plural(n, word) {
+export function plural(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 

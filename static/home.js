@@ -2,9 +2,10 @@
 // required), continue the ones kept here and say what each still needs, list the visits
 // submitted on this phone at once (sent, or waiting for signal), and save the
 // screens of every assigned checklist so that they open with no signal.
-import { kick, storageRefused } from "./app.js";
+import { kick, plural, storageRefused } from "./app.js";
 import { newId } from "./ids.js";
 import { pagesCache, rememberUser } from "./offline-cache.js";
+import { holdsRefusedPhoto } from "./outbox.js";
 import { loadVersion, missingItems, refusedPhotos, shellUrl } from "./progress.js";
 import { putVisit, visitsOf } from "./store.js";
 
@@ -36,10 +37,6 @@ function continueLink(visit) {
   });
 }
 
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
 /** What a draft on this phone still needs, in a line. */
 async function draftNeeds(visit) {
   if (visit.problem) return [`Not accepted: ${visit.problem.message}`, true];
@@ -55,9 +52,8 @@ async function draftNeeds(visit) {
 
 /** A submitted visit as the phone knows it: sent, waiting for signal, or needing the shopper. */
 function sentState(visit) {
-  const refused = Object.keys(visit.refused || {}).some((uuid) => visit.photoMeta?.[uuid]);
   if (visit.problem) return [`Not accepted: ${visit.problem.message}`, "needs you", "tag-returned"];
-  if (refused) return ["A photo could not be used: take it again", "needs you", "tag-returned"];
+  if (holdsRefusedPhoto(visit)) return ["A photo could not be used: take it again", "needs you", "tag-returned"];
   if (visit.done) return [visit.notice || "Sent for review", "Sent", "tag-submitted"];
   return ["Saved on this phone: sent when there is signal", "waiting to send", ""];
 }
@@ -111,26 +107,26 @@ async function keepForOffline(versionIds) {
   await rememberUser(String(owner));
   const cache = await pagesCache(owner);
   const release = document.querySelector("meta[name=release]")?.content;
-  const kept = async (url) => (await cache.match(url))?.headers.get("X-Shopper-Release") === release;
+  const kept = async (url) => {
+    const copy = await cache.match(url);
+    return copy?.headers.get("X-Shopper-Release") === release ? copy : null;
+  };
   // This page too, unless the service worker served it (it keeps every page it serves).
   // A page can be controlled without the worker having seen it: the answer to the sign-in
   // form (a POST, which the worker leaves alone) redirects here. So look, too.
   const urls = !servedByWorker || !(await cache.match("/field/")) ? ["/field/"] : [];
   for (const id of versionIds) {
     const url = `/api/v1/checklist-versions/${id}`;
-    let version = null;
-    if (await kept(url)) {
-      ({ version } = await (await cache.match(url)).json());
-    } else {
-      const response = await fetch(url, { credentials: "same-origin" }).catch(() => null);
-      if (!response?.ok) return;
-      try {
-        ({ version } = await response.clone().json());
-      } catch {
-        return; // not the checklist (a captive portal's page): keep nothing
-      }
-      await cache.put(url, response); // kept as fetched, not fetched twice
+    const copy = await kept(url);
+    const response = copy || await fetch(url, { credentials: "same-origin" }).catch(() => null);
+    if (!response?.ok) return;
+    let version;
+    try {
+      ({ version } = await response.clone().json());
+    } catch {
+      return; // not the checklist (a captive portal's page): keep nothing
     }
+    if (!copy) await cache.put(url, response); // kept as fetched, not fetched twice
     urls.push(`/field/shell/${id}/review`);
     for (const tp of version.touchpoints) urls.push(`/field/shell/${id}/${tp.position}`);
   }

@@ -78,10 +78,14 @@ export async function countPending(owner) {
   return size(await pending(owner));
 }
 
+/** Whether a visit still holds a photo the server refused (not yet retaken). */
+export function holdsRefusedPhoto(visit) {
+  return Object.keys(visit.refused || {}).some((uuid) => visit.photoMeta?.[uuid]);
+}
+
 /** Visits the shopper must act on: refused by the server, or holding a refused photo. */
 export async function needingAttention(owner) {
-  return (await visitsOf(owner)).filter((v) => !v.done &&
-    (v.problem || Object.keys(v.refused || {}).some((uuid) => v.photoMeta?.[uuid])));
+  return (await visitsOf(owner)).filter((v) => !v.done && (v.problem || holdsRefusedPhoto(v)));
 }
 
 async function replyOf(response) {

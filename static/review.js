@@ -2,7 +2,7 @@
 // moments, notes and photos, what is still missing (each linked to its question), and
 // Submit. After Submit it says one thing: "Sent", or "Saved on this phone: sent when
 // there is signal". A submitted visit opens here read-only.
-import { flashNext, kick, sendAll } from "./app.js";
+import { flashNext, kick, plural, sendAll } from "./app.js";
 import { isLocked, localVisit } from "./local-visit.js";
 import {
   answerText, loadVersion, meetsStandard, missingItems, refusedPhotos, shellUrl, touchpointProgress,
@@ -17,10 +17,6 @@ function element(tag, className, text) {
   if (className) el.className = className;
   if (text !== undefined) el.textContent = text;
   return el;
-}
-
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** One touchpoint as the shopper will want to check it before sending. */

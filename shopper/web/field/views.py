@@ -35,7 +35,7 @@ from shopper.web.field import bp
 from shopper.web.pages import kept_on_the_phone
 from shopper.web.rules import visit_rules
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
-from shopper.workflows import drafts, follow_ups, submission
+from shopper.workflows import drafts, follow_ups, scorecards, submission
 
 
 def own_visit(visit_uuid: str) -> dict:
@@ -343,51 +343,18 @@ def _review_page(visit: dict, timing_errors: dict | None = None, posted=None):
         locked=visit["status"] not in EDITABLE, timing=shown, zone=zone,
         timing_errors=timing_errors or {},
         follow_ups=follow_ups.open_of_visit(db, visit["id"]),
-        sent=_sent_visit(db, visit, version) if visit["status"] not in EDITABLE else None,
+        sent=_sent_visit(db, visit) if visit["status"] not in EDITABLE else None,
     ), (422 if timing_errors else 200)
 
 
-def _sent_visit(db, visit: dict, version) -> dict:
-    """A sent visit as its shopper reads it back: each touchpoint's answers, moment, notes
-    and photos, and what head office said."""
-    answers = reports.answers_by_question(db, visit["id"])
-    moments = reports.touchpoint_rows(db, visit["id"])
-    photos = reports.visit_photos(db, visit["id"])
-    touchpoints = []
-    for tp in version.checklist.touchpoints:
-        tp_id = version.touchpoint_ids[tp.key]
-        asked = [(version.question_ids[(tp.key, q.key)], q) for q in tp.questions]
-        touchpoints.append({
-            "name": tp.name, "moment": moments.get(tp_id),
-            "answers": [{"text": q.text, "answer": _answer_text(q, answers.get(qid)),
-                         "note": (answers.get(qid) or {}).get("note") or ""}
-                        for qid, q in asked if q.kind != "photo"],
-            "photos": [p for p in photos if p["touchpoint_id"] == tp_id
-                       or p["question_id"] in {qid for qid, _ in asked}],
-        })
-    # What head office wrote to the shopper: its comments when it returned the visit (its
-    # other notes are its own).
+def _sent_visit(db, visit: dict) -> dict:
+    """A sent visit as its shopper reads it back: the scorecard's touchpoints (answers in
+    words, moments, notes, photos), and what head office wrote when it returned the visit
+    (its other notes are its own)."""
     comments = [entry for entry in reversed(audit.history(db, visit["id"]))
                 if entry["comment"] and entry["action"] == "status:returned"]
-    return {"touchpoints": touchpoints, "comments": comments}
-
-
-def _answer_text(q, row: dict | None) -> str:
-    """An answer in the shopper's words (as the phone's review screen says it)."""
-    if row is None or (row["value"] is None and not row["na"]):
-        return "Not answered"
-    if row["na"]:
-        return "Not applicable"
-    value = json.loads(row["value"])
-    if q.kind == "yes_no":
-        return str(value).capitalize()
-    if q.kind == "scale":
-        return f"{value} of 5"
-    if q.kind == "duration":
-        return f"{int(value) // 60}:{int(value) % 60:02d}"
-    if q.kind == "number" and q.unit:
-        return f"{value:g} {q.unit}" if isinstance(value, float) else f"{value} {q.unit}"
-    return str(value)
+    return {"touchpoints": scorecards.build(db, visit, with_shopper=False).touchpoints,
+            "comments": comments}
 
 
 @bp.route("/visits/<visit_uuid>/timing", methods=["POST"])
