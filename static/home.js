@@ -4,7 +4,7 @@
 // screens of every assigned checklist so that they open with no signal.
 import { kick, plural, storageRefused } from "./app.js";
 import { newId } from "./ids.js";
-import { pagesCache, rememberUser } from "./offline-cache.js";
+import { keepScreens, pagesCache } from "./offline-cache.js";
 import { holdsRefusedPhoto } from "./outbox.js";
 import { loadVersion, missingItems, refusedPhotos, shellUrl } from "./progress.js";
 import { putVisit, visitsOf } from "./store.js";
@@ -99,45 +99,31 @@ async function startVisit(card, button) {
   location.href = shellUrl(visit.versionId, 1, visit.uuid);
 }
 
-/** Keep this page, the checklist and the screens of every assigned version on the phone,
- * so that a visit can start and finish with no signal. What is already kept for this
- * release is not fetched again. */
+/** Keep this page and the screens of every assigned version on the phone, through the
+ * service worker when there is one: it carries on when the shopper moves on at once. */
 async function keepForOffline(versionIds) {
   if (!navigator.onLine || !("caches" in self)) return;
-  await rememberUser(String(owner));
-  const cache = await pagesCache(owner);
+  const user = String(owner);
   const release = document.querySelector("meta[name=release]")?.content;
-  const kept = async (url) => {
-    const copy = await cache.match(url);
-    return copy?.headers.get("X-Shopper-Release") === release ? copy : null;
-  };
   // This page too, unless the service worker served it (it keeps every page it serves).
   // A page can be controlled without the worker having seen it: the answer to the sign-in
   // form (a POST, which the worker leaves alone) redirects here. So look, too.
-  const urls = !servedByWorker || !(await cache.match("/field/")) ? ["/field/"] : [];
-  for (const id of versionIds) {
-    const url = `/api/v1/checklist-versions/${id}`;
-    const copy = await kept(url);
-    const response = copy || await fetch(url, { credentials: "same-origin" }).catch(() => null);
-    if (!response?.ok) return;
-    let version;
-    try {
-      ({ version } = await response.clone().json());
-    } catch {
-      return; // not the checklist (a captive portal's page): keep nothing
-    }
-    if (!copy) await cache.put(url, response); // kept as fetched, not fetched twice
-    urls.push(`/field/shell/${id}/review`);
-    for (const tp of version.touchpoints) urls.push(`/field/shell/${id}/${tp.position}`);
-  }
-  const missing = [];
-  for (const url of urls) if (url === "/field/" || !(await kept(url))) missing.push(url);
-  try {
-    await cache.addAll(missing);
-  } catch {
-    return; // tried again at the next visit to this page
-  }
-  document.documentElement.dataset.offlineReady = "1";
+  const home = !servedByWorker || !(await (await pagesCache(user)).match("/field/"));
+  const job = { user, versionIds, release, home };
+  const worker = await workerReady();
+  const done = worker ? await new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (event) => resolve(event.data.kept);
+    worker.postMessage({ type: "keep", job }, [port2]);
+  }) : await keepScreens(job);
+  if (done) document.documentElement.dataset.offlineReady = "1";
+}
+
+/** The active service worker, whether or not it controls this page yet; null without one. */
+async function workerReady() {
+  if (!navigator.serviceWorker?.getRegistration) return null;
+  if (!(await navigator.serviceWorker.getRegistration())) return null;
+  return (await navigator.serviceWorker.ready).active;
 }
 
 async function main() {

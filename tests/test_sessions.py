@@ -56,6 +56,18 @@ def test_a_flashed_message_shows_once(app):
     assert "You are signed out." not in client.get("/login").get_data(as_text=True)
 
 
+def test_a_page_kept_for_offline_just_after_signing_out_leaves_the_message(app):
+    """The home page's screens are still being kept (a fetch by the service worker) when
+    the shopper taps Sign out: that fetch is refused, not sent to the sign-in page."""
+    client = signed_in(app, SHOPPER)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/field/")})
+    kept = client.get("/field/shell/1/1", headers={"Sec-Fetch-Mode": "cors"})
+    assert kept.status_code == 401
+    assert "You are signed out." in client.get("/login").get_data(as_text=True)
+    opened = client.get("/field/", headers={"Sec-Fetch-Mode": "navigate"})
+    assert opened.status_code == 302 and "/login" in opened.headers["Location"]
+
+
 def test_a_form_token_from_an_old_page_is_accepted_in_its_session_only(app, monkeypatch):
     """A page opened in the field may be sent hours later: its token still works, in the
     session it was made for and no other."""

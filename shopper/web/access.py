@@ -9,7 +9,7 @@ store/permissions.py, which every view and the API call: a row the user may not 
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from shopper.domain.vocabulary import ROLES
@@ -53,6 +53,11 @@ def enforce():
     if not current_user.is_authenticated:
         if wants_json():
             abort(401)
+        if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+            # A script's or the service worker's fetch (keeping pages for offline use) is
+            # not sent to the sign-in page: rendering it would use up the message a person
+            # signing out is about to read there.
+            return Response("Not signed in.", 401, mimetype="text/plain")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in roles:
         abort(403)

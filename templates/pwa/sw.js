@@ -5,7 +5,7 @@
 // copy is from an earlier release. Other pages: network first, then this user's copy, so
 // the app opens with no signal. Unsent visits live in IndexedDB, never in these caches,
 // so a new release can drop old caches without losing any of them.
-import { currentUser, pagesCache, rememberUser } from "{{ asset_url('offline-cache.js') }}";
+import { currentUser, keepScreens, pagesCache, rememberUser } from "{{ asset_url('offline-cache.js') }}";
 import { abandon, flush } from "{{ asset_url('outbox.js') }}";
 
 const SHELL = "shell-{{ version }}";
@@ -151,6 +151,9 @@ async function syncOutbox() {
 self.addEventListener("message", (event) => {
   const { data } = event;
   if (data?.type === "abandon") abandon();
+  if (data?.type === "keep") { // the home page's screens for offline use (home.js)
+    event.waitUntil(keepScreens(data.job).catch(() => false).then((kept) => event.ports[0]?.postMessage({ kept })));
+  }
   if (data?.type !== "flush") return;
   const reply = event.ports[0];
   event.waitUntil((async () => {

@@ -212,3 +212,24 @@ def test_the_app_still_opens_offline_after_the_session_ended(app, server, contex
         "link", name="Continue visit")).to_be_visible()
     screenshot(page, "offline-after-session-ended-phone")
     context.set_offline(False)
+
+
+def test_starting_a_visit_at_once_after_signing_in_still_keeps_the_app(app, server, context):
+    """A shopper who signs in and starts a visit straight away, before the home page has
+    kept its screens, still finds the app with no signal later: the service worker keeps
+    them, and moving on to the visit does not cut that off."""
+    page = context.new_page()
+    sign_in(page, server.url, SHOPPER)
+    page.locator(".assignment", has_text="Leeds Briggate").get_by_role(
+        "button", name="Start visit").click()
+    page.wait_for_url("**/field/shell/*/1#*")
+    answer_screen(page)
+    eventually(lambda: page.evaluate("""async () => {
+        const names = await caches.keys();
+        const pages = names.find((n) => n.startsWith('pages-'));
+        return Boolean(pages && await (await caches.open(pages)).match('/field/'));
+    }"""), timeout=30)
+    context.set_offline(True)
+    page.goto(server.url + "/field/")
+    assert page.get_by_role("heading", level=1).first.inner_text() == "My assignments"
+    context.set_offline(False)
