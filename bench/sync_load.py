@@ -102,7 +102,8 @@ def visit_payload(version: StoredVersion, assignment_id: int, photos: list[dict]
     asked to be submitted."""
     best = {"yes_no": lambda q: q.expected, "scale": lambda q: 5, "number": lambda q: q.target,
             "duration": lambda q: q.target, "text": lambda q: "Priya",
-            "choice": lambda q: max(q.options, key=lambda o: o.points).label}
+            "choice": lambda q: max(q.options, key=lambda o: o.points).label,
+            "multi_choice": lambda q: [o.label for o in q.options]}
     answers = [{"question_id": version.question_ids[(tp.key, q.key)], "value": best[q.kind](q),
                 "na": False, "note": ""}
                for tp, q in version.checklist.questions() if q.kind != "photo"]

@@ -186,7 +186,7 @@ BROKEN = {
     "unknown kind": (
         with_question('key = "q"\nkind = "rating"\ntext = "Q?"\nstandard = "S."\n'),
         "touchpoints[0].questions[1].kind",
-        "must be one of yes_no, scale, choice, number, duration, text, photo"),
+        "must be one of yes_no, scale, choice, multi_choice, number, duration, text, photo"),
     "missing kind": (
         with_question('key = "q"\ntext = "Q?"\nstandard = "S."\n'),
         "touchpoints[0].questions[1].kind", "must be one of"),

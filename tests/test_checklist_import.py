@@ -29,7 +29,7 @@ def run(app, *args):
 def test_import_creates_version_one_then_nothing_for_the_same_file(empty_app):
     first = run(empty_app, "import-checklist", str(DEFAULT))
     assert first.exit_code == 0, first.output
-    assert "as version 1 (6 touchpoints, 35 questions)" in first.output
+    assert "as version 1 (6 touchpoints, 38 questions)" in first.output
     assert counts(empty_app) == (1, 1, 6, 35)
     again = run(empty_app, "import-checklist", str(DEFAULT))
     assert again.exit_code == 0

@@ -748,8 +748,17 @@ BASIC = [(tp, q) for tp, q in SCORED if q.category == "basic"]
 NA_ALLOWED = [(tp, q) for tp, q in SCORED if q.na_allowed]
 
 
+def picks(q: Question, keep) -> st.SearchStrategy:
+    """Lists of a multi-choice question's options whose points, capped, pass `keep`."""
+    points = {o.label: o.points for o in q.options}
+    return st.lists(st.sampled_from(list(points)), unique=True).filter(
+        lambda picked: keep(min(q.cap, sum(points[p] for p in picked))))
+
+
 def met_values(q: Question) -> st.SearchStrategy:
     """Answers that meet the standard."""
+    if q.kind == "multi_choice":
+        return picks(q, lambda earned: earned >= q.pass_points)
     if q.kind == "yes_no":
         return st.just(q.expected)
     if q.kind == "scale":
@@ -770,11 +779,15 @@ def best_values(q: Question) -> st.SearchStrategy:
         return st.just(5)
     if q.kind == "choice":
         return st.sampled_from([o.label for o in q.options if o.points == q.max_points])
+    if q.kind == "multi_choice":
+        return picks(q, lambda earned: earned == q.cap)
     return met_values(q)
 
 
 def unmet_values(q: Question) -> st.SearchStrategy:
     """Answers that miss the standard."""
+    if q.kind == "multi_choice":
+        return picks(q, lambda earned: earned < q.pass_points)
     if q.kind == "yes_no":
         return st.just("no" if q.expected == "yes" else "yes")
     if q.kind == "scale":
@@ -795,11 +808,15 @@ def can_miss(q: Question) -> bool:
         return q.pass_min > 1
     if q.kind == "choice":
         return any(o.points < q.pass_points for o in q.options)
+    if q.kind == "multi_choice":
+        return q.pass_points > 0
     return True
 
 
 def any_answer(q: Question) -> st.SearchStrategy:
     """What a shopper could record, including nothing (None) and N/A where allowed."""
+    if q.gate:  # "Did you order anything?"
+        return st.one_of(st.none(), st.sampled_from([Answer("yes"), Answer("no")]))
     if not q.scored:
         return st.one_of(st.none(), st.builds(Answer, st.text(max_size=20)))
     values = [met_values(q)]
@@ -906,6 +923,8 @@ def test_best_answers_without_na_score_every_touchpoint_100():
             value = 5
         elif q.kind == "choice":
             value = max(q.options, key=lambda o: o.points).label
+        elif q.kind == "multi_choice":
+            value = [o.label for o in q.options]
         else:
             value = q.target
         answers[(tp.key, q.key)] = Answer(value)

@@ -81,6 +81,8 @@ def best_answers(version, position) -> dict:
             form[field] = "5"
         elif q.kind == "choice":
             form[field] = max(q.options, key=lambda o: o.points).label
+        elif q.kind == "multi_choice":
+            form[field] = [o.label for o in q.options]
         elif q.kind in ("number", "duration"):
             form[field] = str(int(q.target))
         elif q.kind == "text":

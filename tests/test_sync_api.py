@@ -67,7 +67,8 @@ def full_payload(assignment, version, photos=(), submit=False) -> dict:
     for tp, q in version.checklist.questions():
         value = {"yes_no": q.expected, "scale": 5, "number": q.target, "duration": q.target,
                  "text": "Priya", "choice": max(q.options, key=lambda o: o.points).label
-                 if q.options else None}.get(q.kind)
+                 if q.options else None,
+                 "multi_choice": [o.label for o in q.options]}.get(q.kind)
         if q.kind != "photo":
             answers.append({"question_id": version.question_ids[(tp.key, q.key)],
                             "value": value, "na": False, "note": ""})

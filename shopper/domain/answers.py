@@ -7,12 +7,14 @@ takes, or raises `AnswerError` with a sentence for the shopper.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 
 from shopper.domain.checklist_format import Checklist, Question
-from shopper.domain.scoring import Answer
+from shopper.domain.checklist_logic import evidence_needed, visibility
+from shopper.domain.scoring import Answer, fails_standard
 from shopper.domain.vocabulary import MAX_CAPTION, MAX_NOTE, MAX_REASON, MAX_TEXT_ANSWER
 
 NA = "na"
@@ -56,6 +58,18 @@ def _choice(q, raw):
     return raw
 
 
+def _multi_choice(q, raw):
+    """A JSON list of option labels; an empty list is "none of these"."""
+    try:
+        picked = json.loads(raw)
+    except ValueError:
+        picked = None
+    labels = [o.label for o in q.options]
+    if not isinstance(picked, list) or any(p not in labels for p in picked):
+        raise AnswerError("Choose from the options shown, or “None of these”.")
+    return tuple(label for label in labels if label in picked)
+
+
 def _number(q, raw, upper=MAX_NUMBER, what="a number"):
     try:
         value = float(raw.replace(",", "."))
@@ -63,7 +77,19 @@ def _number(q, raw, upper=MAX_NUMBER, what="a number"):
         raise AnswerError(f"Enter {what}.") from None
     if not math.isfinite(value) or value < 0 or value > upper:
         raise AnswerError(f"Enter {what} from 0 to {upper:,}.")
-    return int(value) if value.is_integer() else value
+    value = int(value) if value.is_integer() else value
+    if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+        raise AnswerError(q.range_message or range_text(q))
+    return value
+
+
+def range_text(q: Question) -> str:
+    """What a number or duration question accepts, when its checklist sets min or max."""
+    unit = " seconds" if q.kind == "duration" else (f" {q.unit}" if q.unit else "")
+    low, high = (f"{v:g}" if v is not None else None for v in (q.min, q.max))
+    if low is not None and high is not None:
+        return f"Enter a value from {low} to {high}{unit}."
+    return f"Enter at least {low}{unit}." if low is not None else f"Enter at most {high}{unit}."
 
 
 def _duration(q, raw):
@@ -80,8 +106,9 @@ def _photo(q, raw):
     raise AnswerError("Add photos with the camera button.")
 
 
-_PARSERS = {"yes_no": _yes_no, "scale": _scale, "choice": _choice, "number": _number,
-            "duration": _duration, "text": _text, "photo": _photo}
+_PARSERS = {"yes_no": _yes_no, "scale": _scale, "choice": _choice,
+            "multi_choice": _multi_choice, "number": _number, "duration": _duration,
+            "text": _text, "photo": _photo}
 
 
 def check_length(text: str, limit: int, what: str) -> str:
@@ -94,15 +121,15 @@ def check_length(text: str, limit: int, what: str) -> str:
 
 @dataclass(frozen=True)
 class Missing:
-    """Something that blocks submission: a required answer or photo not given, or the
-    visit's date and times."""
+    """Something that blocks submission: a required answer or photo not given, a note or
+    photo an answer calls for (checklist logic), or the visit's date and times."""
 
     touchpoint: str
     touchpoint_name: str
     position: int  # the touchpoint's place in the journey, from 1 (0: the visit itself)
     question: str
     text: str
-    kind: str  # "answer", "photo" or "timing"
+    kind: str  # "answer", "photo", "note", "evidence" (a photo an answer needs) or "timing"
 
 
 # The visit's date, time in and time out, not given yet (the API names it `timing`).
@@ -111,23 +138,49 @@ TIMING_MISSING = Missing("", "Visit", 0, "timing", "Visit date and times", "timi
 
 def missing_items(checklist: Checklist, answers: dict[tuple[str, str], Answer],
                   photo_counts: dict[tuple[str, str], int],
-                  timing_given: bool = True) -> list[Missing]:
-    """The visit's timing if not given, then every required question without an answer
-    and every required photo not taken, in journey order. Follow-up questions (answered
-    later) are never required on the day."""
+                  timing_given: bool = True,
+                  notes: dict[tuple[str, str], str] | None = None) -> list[Missing]:
+    """The visit's timing if not given, then, in journey order, every required question
+    asked without an answer, every required photo not taken, and every note or photo an
+    answer calls for. Follow-up questions (answered later) are never required on the day;
+    questions the checklist's logic did not ask never are."""
     found = [] if timing_given else [TIMING_MISSING]
+    hidden = visibility(checklist, answers).hidden
+    evidence = evidence_needed(checklist, answers, fails_standard)
+    notes = notes or {}
     for position, tp in enumerate(checklist.touchpoints, start=1):
         for q in tp.questions:
-            if not q.required or q.answer_after_days is not None:
+            key = (tp.key, q.key)
+            if key in hidden:
                 continue
+
+            def lacks(kind, text):
+                return Missing(tp.key, tp.name, position, q.key, text, kind)  # noqa: B023
+
             if q.kind == "photo":
-                if photo_counts.get((tp.key, q.key), 0) == 0:
-                    found.append(Missing(tp.key, tp.name, position, q.key, q.text, "photo"))
+                if q.required and photo_counts.get(key, 0) == 0:
+                    found.append(lacks("photo", q.text))
                 continue
-            answer = answers.get((tp.key, q.key))
-            if answer is None or (answer.value in (None, "") and not answer.na):
-                found.append(Missing(tp.key, tp.name, position, q.key, q.text, "answer"))
+            answer = answers.get(key)
+            if (q.required and q.answer_after_days is None
+                    and (answer is None or (answer.value in (None, "") and not answer.na))):
+                found.append(lacks("answer", q.text))
+            if key in evidence.notes and not (notes.get(key) or "").strip():
+                found.append(lacks("note", f"A note on: {q.text}"))
+            if key in evidence.photos and photo_counts.get(key, 0) == 0:
+                found.append(lacks("evidence", f"A photo for: {q.text}"))
     return found
+
+
+NONE_OF_THESE = "none"  # the form value of a multi-choice's "None of these" box
+
+
+def _picked(form, field) -> str | None:
+    """A multi-choice's ticked boxes as parse_answer reads them; None when none is ticked."""
+    picked = [v for v in form.getlist(field) if v != NA]
+    if not picked:
+        return NA if NA in form.getlist(field) else None
+    return json.dumps([] if NONE_OF_THESE in picked else picked)
 
 
 @dataclass
@@ -157,7 +210,8 @@ def parse_touchpoint_form(questions: list[tuple[int, Question]], form) -> Touchp
             entry.errors[f"note-{qid}"] = str(err)
             note = None  # keep the note saved before
         try:
-            answer = parse_answer(q, form.get(field), form.get(f"{field}-na") == "1")
+            raw = _picked(form, field) if q.kind == "multi_choice" else form.get(field)
+            answer = parse_answer(q, raw, form.get(f"{field}-na") == "1")
         except AnswerError as err:
             entry.errors[field] = str(err)
             continue

@@ -6,6 +6,7 @@ The rules are documented in docs/scoring.md; in short:
 - N/A (where allowed) and unanswered questions leave both sides;
 - delight questions add bonus points but never points possible, and never exceed 100 %;
 - a failed critical question scores its touchpoint 0 and flags the visit;
+- a question the checklist's logic did not ask, or a touchpoint it skipped, is N/A;
 - the visit score is the weighted mean of its scored touchpoints;
 - a follow-up question (answered later) left unanswered is left out while it is open,
   which makes the score provisional; once closed it counts as not met, or N/A where the
@@ -17,14 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shopper.domain.checklist_format import Checklist, Question, Touchpoint
+from shopper.domain.checklist_logic import NOT_ASKED, Visibility, visibility
 
 MET, NOT_MET, NA, UNANSWERED, UNSCORED = "met", "not_met", "na", "unanswered", "unscored"
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the shopper recorded: `value` is "yes"/"no", 1–5, an option label, a number,
-    seconds, or text; `na` marks "not applicable"."""
+    """What the shopper recorded: `value` is "yes"/"no", 1–5, an option label, a tuple of
+    option labels (multi_choice), a number, seconds, or text; `na` marks "not applicable"."""
 
     value: object = None
     na: bool = False
@@ -67,6 +69,7 @@ class TouchpointResult:
     score: float | None  # percentage 0–100; None when nothing in it was scored
     critical_failed: bool
     questions: tuple[QuestionResult, ...]
+    skipped: str = ""  # why the touchpoint did not apply on this visit (checklist logic)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,9 @@ def score_visit(checklist: Checklist, answers: dict[tuple[str, str], Answer],
                 closed: frozenset | set = frozenset()) -> VisitResult:
     """`answers` maps (touchpoint key, question key) to the shopper's Answer; `closed`
     holds the keys of follow-up questions whose answering window has closed."""
-    touchpoints = tuple(_score_touchpoint(tp, answers, closed) for tp in checklist.touchpoints)
+    seen = visibility(checklist, answers)
+    touchpoints = tuple(_score_touchpoint(tp, answers, closed, seen)
+                        for tp in checklist.touchpoints)
     scored = [tp for tp in touchpoints if tp.score is not None]
     total_weight = sum(tp.weight for tp in scored)
     score = (
@@ -108,9 +113,12 @@ def score_visit(checklist: Checklist, answers: dict[tuple[str, str], Answer],
     )
 
 
-def _score_touchpoint(tp: Touchpoint, answers, closed) -> TouchpointResult:
-    results = tuple(score_question(tp.key, q, answers.get((tp.key, q.key)),
-                                   (tp.key, q.key) in closed) for q in tp.questions)
+def _score_touchpoint(tp: Touchpoint, answers, closed, seen: Visibility) -> TouchpointResult:
+    results = tuple(
+        QuestionResult(tp.key, q.key, NA, observed=seen.skipped.get(tp.key, NOT_ASKED))
+        if (tp.key, q.key) in seen.hidden
+        else score_question(tp.key, q, answers.get((tp.key, q.key)), (tp.key, q.key) in closed)
+        for q in tp.questions)
     critical_failed = any(
         q.critical and r.failed for q, r in zip(tp.questions, results, strict=True))
     possible = sum(r.possible for r in results)
@@ -122,7 +130,7 @@ def _score_touchpoint(tp: Touchpoint, answers, closed) -> TouchpointResult:
     else:
         score = None
     return TouchpointResult(tp.key, tp.name, tp.weight, earned, possible, score,
-                            critical_failed, results)
+                            critical_failed, results, seen.skipped.get(tp.key, ""))
 
 
 FOLLOW_UP_OPEN = "Follow-up: not answered yet"
@@ -181,6 +189,15 @@ def _choice(q: Question, value):
     raise ValueError(f"{q.key}: {value!r} is not one of the options")
 
 
+def _multi_choice(q: Question, value):
+    points = {o.label: o.points for o in q.options}
+    if not isinstance(value, (list, tuple)) or any(v not in points for v in value):
+        raise ValueError(f"{q.key}: {value!r} is not a list of the options")
+    earned = min(q.cap, sum(points[v] for v in set(value)))
+    picked = ", ".join(o.label for o in q.options if o.label in value) or "None of these"
+    return earned, earned >= q.pass_points, f"{picked} ({_num(earned)} of {_num(q.cap)} points)"
+
+
 def _measured(q: Question, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{q.key}: expected a number, got {value!r}")
@@ -197,12 +214,19 @@ def _measured(q: Question, value):
 _SIGNS = {"<=": "≤", ">=": "≥", "==": "="}
 
 _MEASURES = {"yes_no": _yes_no, "scale": _scale, "choice": _choice,
-             "number": _measured, "duration": _measured}
+             "multi_choice": _multi_choice, "number": _measured, "duration": _measured}
+
+
+def fails_standard(q: Question, answer: Answer) -> bool:
+    """Whether a given answer (not N/A) misses the question's standard."""
+    return not _MEASURES[q.kind](q, answer.value)[1] if q.scored else False
 
 
 def _text_observed(answer: Answer | None) -> str:
     if answer is None or answer.value in (None, ""):
         return ""
+    if answer.value in ("yes", "no"):  # a gate question
+        return answer.value.capitalize()
     return str(answer.value)
 
 

@@ -32,8 +32,10 @@ ANSWER = {
     "type": "object", "required": ["question_id"],
     "properties": {
         "question_id": ID,
-        "value": {"type": ["string", "number", "null"],
-                  "description": "yes/no, 1-5, an option label, a number, seconds "
+        "value": {"type": ["string", "number", "array", "null"],
+                  "items": {"type": "string", "maxLength": 200}, "maxItems": 50,
+                  "description": "yes/no, 1-5, an option label, a list of option labels "
+                                 "(multi_choice; [] for none of them), a number, seconds "
                                  "or text; null when not answered"},
         "na": {"type": "boolean"},
         "note": {"type": "string", "maxLength": MAX_NOTE}}}

@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
-from shopper.domain.checklist_format import Checklist, Option, Question, Touchpoint
+from shopper.domain.checklist_format import (
+    TOUCHPOINT_RULE_FIELDS,
+    Checklist,
+    Option,
+    Question,
+    Touchpoint,
+)
 from shopper.store.connection import Database, now
 
 _COMMON = {"key", "kind", "text", "standard", "guidance", "category", "critical",
@@ -60,6 +66,7 @@ def _insert_touchpoints(db: Database, version_id: int, checklist: Checklist) -> 
         tp_id = db["touchpoints"].insert({
             "version_id": version_id, "position": t_pos, "key": tp.key, "name": tp.name,
             "weight": tp.weight, "description": tp.description,
+            "rules": json.dumps({name: getattr(tp, name) for name in TOUCHPOINT_RULE_FIELDS}),
         }).last_pk
         db["questions"].insert_all(
             {
@@ -120,7 +127,7 @@ def _read_version(db: Database, version_id: int) -> StoredVersion:
                         [version_id]):
         qs = questions.get(row["id"], [])
         touchpoints.append(Touchpoint(row["key"], row["name"], row["weight"], row["description"],
-                                      tuple(q for _, q in qs)))
+                                      tuple(q for _, q in qs), **json.loads(row["rules"])))
         tp_ids[row["key"]] = row["id"]
         q_ids.update({(row["key"], q.key): qid for qid, q in qs})
     checklist = Checklist(head["slug"], head["name"], head["description"], tuple(touchpoints))

@@ -421,3 +421,26 @@ CREATE INDEX follow_ups_open ON follow_ups (closes_at) WHERE answered_at IS NULL
 """
     )
     track_changes(db, "follow_ups")
+
+
+@migrations()
+def m010_checklist_logic(db):
+    """Checklists that adapt (issue 15): a touchpoint's own rules (`show_if`, `skip_if`,
+    `skip_reason`, as JSON; a question keeps its rules in `settings`), and the
+    `multi_choice` kind.
+
+    Widening the questions' CHECK on `kind` follows SQLite's documented procedure for a
+    change that leaves every stored row valid (https://sqlite.org/lang_altertable.html,
+    "making other kinds of table schema changes"): the table's definition is rewritten in
+    place and the schema version bumped. Rebuilding the table instead would need foreign
+    keys off, which cannot be done inside the migration's transaction."""
+    db.execute("ALTER TABLE touchpoints ADD COLUMN rules TEXT NOT NULL DEFAULT '{}'")
+    old = "kind IN ('yes_no', 'scale', 'choice', 'number', 'duration', 'text', 'photo')"
+    new = ("kind IN ('yes_no', 'scale', 'choice', 'multi_choice', 'number', 'duration', "
+           "'text', 'photo')")
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = replace(sql, ?, ?) "
+               "WHERE type = 'table' AND name = 'questions'", [old, new])
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")

@@ -160,6 +160,14 @@ def answers_of(db: Database, visit_id: int, version: StoredVersion) -> dict:
     }
 
 
+def notes_of(db: Database, visit_id: int, version: StoredVersion) -> dict:
+    """The shopper's note on each question, keyed (touchpoint, question)."""
+    by_id = {qid: key for key, qid in version.question_ids.items()}
+    return {by_id[qid]: note for qid, note in db.execute(
+        "SELECT question_id, note FROM answers WHERE visit_id = ? AND note != ''", [visit_id])
+        if qid in by_id}
+
+
 def score(db: Database, visit: dict, at: str | None = None) -> VisitResult:
     """The engine's result for the visit as stored, with its follow-ups closed by `at`."""
     version = load_version(db, visit["version_id"])

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from shopper.config import PROJECT_ROOT
 from shopper.domain.checklist_format import Question, load_checklist_file
+from shopper.domain.checklist_logic import visibility
 from shopper.domain.photos import process_photo
 from shopper.domain.scoring import Answer
 from shopper.domain.visit_timing import parse_timing
@@ -154,13 +155,17 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
                            shopper_id=shopper, started_at=started_at)
     version = load_version(db, visits.visit_by_uuid(db, visit_uuid)["version_id"])
     nothing_ordered = rng.random() < 0.3
-    answers = {}
+    given = {}
     for tp, q in version.checklist.questions():
         p = quality - (0.25 if tp.key == weak else 0)
-        na = q.na_allowed and (nothing_ordered and tp.key == "delivery" or rng.random() < 0.08)
-        answers[version.question_ids[(tp.key, q.key)]] = (
-            Answer(na=True) if na else Answer(plausible_answer(rng, q, p)), "")
-    record_answers(db, visit_id, answers)
+        na = q.na_allowed and rng.random() < 0.08
+        if q.gate and tp.key == "delivery":
+            given[(tp.key, q.key)] = Answer("no" if nothing_ordered else "yes")
+        else:
+            given[(tp.key, q.key)] = Answer(na=True) if na else Answer(plausible_answer(rng, q, p))
+    hidden = visibility(version.checklist, given).hidden  # as a phone sends: asked ones only
+    record_answers(db, visit_id, {version.question_ids[key]: (answer, "")
+                                  for key, answer in given.items() if key not in hidden})
     result = score_and_store(db, visit_id)
     for tp in result.touchpoints:
         moment, reason = plausible_moment(rng, tp.score)
@@ -235,6 +240,8 @@ def plausible_moment(rng: random.Random, score: float | None) -> tuple[str | Non
 
 def plausible_answer(rng: random.Random, q: Question, p: float):
     """A plausible answer that meets the standard with probability p."""
+    if q.gate:  # "Did you leave your contact details?": most shoppers do
+        return "yes" if rng.random() < 0.9 else "no"
     if q.critical:
         p = max(p, 0.97)
     if q.category == "delight":
@@ -248,6 +255,16 @@ def plausible_answer(rng: random.Random, q: Question, p: float):
         passing = [o.label for o in q.options if o.points >= q.pass_points]
         failing = [o.label for o in q.options if o.points < q.pass_points]
         return rng.choice(passing if met or not failing else failing)
+    if q.kind == "multi_choice":
+        labels = [o.label for o in q.options]
+        wanted = q.pass_points if met else rng.uniform(0, q.pass_points)
+        picked, earned = [], 0
+        for label in rng.sample(labels, len(labels)):
+            if earned >= wanted:
+                break
+            picked.append(label)
+            earned += next(o.points for o in q.options if o.label == label)
+        return [label for label in labels if label in picked] if met or earned < q.pass_points else []
     if q.kind in ("number", "duration"):
         return _measure(rng, q, met)
     if q.kind == "text":

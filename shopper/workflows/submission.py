@@ -42,7 +42,8 @@ def missing(db: Database, visit: dict, photos_listed: dict | None = None) -> lis
     counts = (visits.photo_counts(db, visit["id"], version) if photos_listed is None
               else _listed_photo_counts(version, photos_listed))
     return missing_items(version.checklist, visits.answers_of(db, visit["id"], version), counts,
-                         timing_given=visit["time_in"] is not None)
+                         timing_given=visit["time_in"] is not None,
+                         notes=visits.notes_of(db, visit["id"], version))
 
 
 def submit(db: Database, visit: dict, *, actor_id: int, reply: str = "",

@@ -22,6 +22,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 
 from shopper.domain.answers import AnswerError, parse_answer
+from shopper.domain.checklist_logic import visibility
 from shopper.domain.photos import PhotoError, process_photo
 from shopper.domain.scoring import Answer
 from shopper.domain.sync_schema import (
@@ -112,7 +113,19 @@ def parse_payload(db: Database, shopper_id: int, payload) -> VisitPayload:
         _photo(item, f"photos[{i}]", questions, touchpoint_ids, parsed, errors)
     if errors:
         raise SyncError(422, "invalid", "Some of the visit could not be accepted.", errors)
+    _drop_unasked(version, parsed)
     return parsed
+
+
+def _drop_unasked(version: StoredVersion, parsed: VisitPayload) -> None:
+    """Answers to questions the checklist's logic does not ask, given the payload's other
+    answers, are not stored: the phone keeps them, in case the shopper changes the answer
+    that hid them, but they are no part of the visit (docs/sync.md)."""
+    keys = {qid: key for key, qid in version.question_ids.items()}
+    given = {keys[qid]: answer for qid, (answer, _) in parsed.answers.items() if answer}
+    hidden = visibility(version.checklist, given).hidden
+    for qid in [qid for qid in parsed.answers if keys[qid] in hidden]:
+        del parsed.answers[qid]
 
 
 def _assignment(db, shopper_id, assignment_id) -> dict:
@@ -148,7 +161,9 @@ def _answer(item, where, questions, parsed, errors) -> None:
         return
     value = item.get("value")
     try:
-        answer = parse_answer(q, None if value is None else str(value), item.get("na", False))
+        raw = json.dumps(value) if isinstance(value, list) else value
+        raw = None if raw is None else str(raw)
+        answer = parse_answer(q, raw, item.get("na", False))
     except AnswerError as err:
         errors[f"{where}.value"] = str(err)
         return
@@ -248,14 +263,24 @@ def _request_submission(db, visit, parsed: VisitPayload, shopper_id: int,
         if err.missing:
             raise SyncError(422, "incomplete_answers", "The visit's date and times, required "
                             "answers or photos are missing.",
-                            {missing_key(m): "required" for m in err.missing}) from None
+                            {missing_key(m): MISSING_MESSAGES[m.kind] for m in err.missing}
+                            ) from None
         raise SyncError(422, "invalid", "Please answer head office's comment.",
                         {"reply": "Required when a visit was returned."}) from None
 
 
+MISSING_MESSAGES = {"timing": "required", "answer": "required", "photo": "required",
+                    "note": "A note is required with this answer.",
+                    "evidence": "A photo is required with this answer."}
+
+
 def missing_key(m) -> str:
-    """How the API names a missing item: `timing`, or `touchpoint.question`."""
-    return "timing" if m.kind == "timing" else f"{m.touchpoint}.{m.question}"
+    """How the API names a missing item: `timing`, `touchpoint.question`, or for the
+    evidence an answer calls for `touchpoint.question.note` / `touchpoint.question.photo`."""
+    if m.kind == "timing":
+        return "timing"
+    suffix = {"note": ".note", "evidence": ".photo"}.get(m.kind, "")
+    return f"{m.touchpoint}.{m.question}{suffix}"
 
 
 def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo_uuid: str,
