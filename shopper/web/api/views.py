@@ -68,7 +68,9 @@ def version_json(version) -> dict:
                       "max_points": q.max_points} for q in tp.questions]
         touchpoints.append({"id": version.touchpoint_ids[tp.key], "position": position,
                             "key": tp.key, "name": tp.name, "weight": tp.weight,
-                            "description": tp.description, "questions": questions})
+                            "description": tp.description, "show_if": tp.show_if,
+                            "skip_if": tp.skip_if, "skip_reason": tp.skip_reason,
+                            "questions": questions})
     return {"id": version.id, "checklist_id": version.checklist_id, "version": version.version,
             "slug": version.checklist.slug, "name": version.checklist.name,
             "touchpoints": touchpoints}
