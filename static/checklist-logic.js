@@ -182,3 +182,19 @@ export function scoreVisit(version, answerOf) {
   const score = weight ? round2(counted.reduce((sum, tp) => sum + tp.score * tp.weight, 0) / weight) : null;
   return { score, criticalFailed: touchpoints.some((tp) => tp.criticalFailed), touchpoints, outcomes };
 }
+
+function plainNumber(value) {
+  return String(Number(value.toFixed(6)));
+}
+
+/** Why a number or duration answer is outside the question's min and max, or "" (the
+ * server's answers.range_text says the same). */
+export function rangeProblem(q, raw) {
+  if (!["number", "duration"].includes(q.kind) || (q.min == null && q.max == null)) return "";
+  const value = typedValue(q, raw);
+  if (value === null || ((q.min == null || value >= q.min) && (q.max == null || value <= q.max))) return "";
+  if (q.range_message) return q.range_message;
+  const unit = q.kind === "duration" ? " seconds" : (q.unit ? ` ${q.unit}` : "");
+  if (q.min != null && q.max != null) return `Enter a value from ${plainNumber(q.min)} to ${plainNumber(q.max)}${unit}.`;
+  return q.min != null ? `Enter at least ${plainNumber(q.min)}${unit}.` : `Enter at most ${plainNumber(q.max)}${unit}.`;
+}

@@ -5,7 +5,8 @@ import { flashNext, kick } from "./app.js";
 import { downscale } from "./camera.js";
 import { counter } from "./counter.js";
 import { newId } from "./ids.js";
-import { loadVersion, shellUrl, touchpointProgress } from "./progress.js";
+import { applyLogic, passedOver, readControls, tidyControls } from "./logic-view.js";
+import { answerOf, loadVersion, logicOf, shellUrl, touchpointProgress } from "./progress.js";
 import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, updateVisit } from "./store.js";
 import { stopwatch } from "./stopwatch.js";
 
@@ -97,14 +98,20 @@ function touchpointScreen(form) {
   const questionIds = [...form.querySelectorAll("[data-question-id]")]
     .filter((s) => s.dataset.kind !== "photo").map((s) => s.dataset.questionId);
   const owned = (v) => ({ answers: v.answers, moments: v.moments, photoMeta: v.photoMeta });
+  // The question as the rules know it; before the version is read, what the screen says.
+  const questionOf = (id) => version?.touchpoints[position - 1].questions.find((q) => String(q.id) === id)
+    || { id: Number(id), kind: form.querySelector(`#q${id}`).dataset.kind };
 
   function fill() {
     for (const id of questionIds) {
       const a = visit.answers[id] || {};
-      const current = a.na ? "na" : String(a.value ?? "");
+      const current = a.na ? "" : String(a.value ?? "");
       for (const input of field(`q-${id}`)) {
         if (input.type === "radio") input.checked = input.value === current;
-        else input.value = a.na ? "" : a.value ?? "";
+        else if (input.type === "checkbox") {
+          const picked = a.na || !Array.isArray(a.value) ? null : a.value;
+          input.checked = Boolean(picked) && (input.value === "none" ? !picked.length : picked.includes(input.value));
+        } else input.value = a.na ? "" : a.value ?? "";
       }
       for (const box of field(`q-${id}-na`)) box.checked = Boolean(a.na);
       for (const note of field(`note-${id}`)) {
@@ -120,14 +127,10 @@ function touchpointScreen(form) {
 
   function read() {
     for (const id of questionIds) {
-      const checked = [...field(`q-${id}`)].find((i) => i.type === "radio" && i.checked);
-      const typed = [...field(`q-${id}`)].find((i) => i.type !== "radio");
-      const naBox = field(`q-${id}-na`)[0];
-      const na = checked?.value === "na" || Boolean(naBox?.checked);
-      const value = na ? "" : (checked ? checked.value : typed?.value.trim() ?? "");
+      const answer = readControls(form, questionOf(id)) || { value: "", na: false };
       const note = field(`note-${id}`)[0]?.value.trim() || "";
-      if (value === "" && !na && !note) delete visit.answers[id];
-      else visit.answers[id] = { value, na, note };
+      if (answer.value === "" && !answer.na && !note) delete visit.answers[id];
+      else visit.answers[id] = { ...answer, note };
     }
     visit.moments[tpId] = {
       moment: [...field("moment")].find((i) => i.checked)?.value || "",
@@ -146,9 +149,11 @@ function touchpointScreen(form) {
     const mine = ++saves;
     if (!isLocked(visit)) read();
     const mineNow = owned(visit);
+    const hidden = follow();
     const changed = await updateVisit(visit.uuid, (stored) => {
       if (JSON.stringify(owned(stored)) === JSON.stringify(mineNow)) return; // unchanged: not sent again
-      Object.assign(stored, mineNow, { changedAt: Date.now(), problem: null, resumeAt: position });
+      Object.assign(stored, mineNow, { changedAt: Date.now(), problem: null, resumeAt: position },
+        hidden ? { hidden } : {});
     });
     visit = changed || visit;
     journal.clear(visit.uuid);
@@ -169,19 +174,30 @@ function touchpointScreen(form) {
     timer = setTimeout(save, SAVE_PAUSE_MS);
   }
 
-  /** "4 of 6 answered" here, and each touchpoint's chip: done, partly done or not started. */
+  /** Show what the checklist's rules ask for the answers on the phone (whole visit);
+   * returns the ids of the questions not asked, which are kept but not sent. */
+  function follow() {
+    if (!version) return null;
+    const seen = applyLogic(form, version, position, answerOf(visit));
+    return version.touchpoints.flatMap((tp) => tp.questions
+      .filter((q) => seen.hidden.has(`${tp.key}.${q.key}`)).map((q) => q.id));
+  }
+
+  /** "4 of 6 answered" here, and each touchpoint's chip: done, partly done, not started,
+   * or skipped by the rules. */
   function showProgress() {
     if (!version) return;
+    const { hidden } = logicOf(version, visit);
     const tp = version.touchpoints[position - 1];
-    const here = touchpointProgress(tp, visit);
+    const here = touchpointProgress(tp, visit, hidden);
     const counter = form.querySelector("[data-answered]");
-    if (counter) counter.textContent = `${here.answered} of ${here.total} answered`;
-    const words = { done: "done", partial: "partly done", empty: "not started" };
+    if (counter) counter.textContent = here.state === "skipped" ? "Skipped" : `${here.answered} of ${here.total} answered`;
+    const words = { done: "done", partial: "partly done", empty: "not started", skipped: "skipped" };
     for (const chip of form.querySelectorAll("nav.steps [name=go]")) {
       const other = version.touchpoints[Number(chip.value) - 1];
       if (!other) continue;
-      const { state } = touchpointProgress(other, visit);
-      chip.classList.remove("step-done", "step-partial", "step-empty");
+      const { state } = touchpointProgress(other, visit, hidden);
+      chip.classList.remove("step-done", "step-partial", "step-empty", "step-skipped");
       chip.classList.add(`step-${state}`);
       chip.setAttribute("aria-label", `${other.position}. ${other.name}: ${words[state]}`);
     }
@@ -266,13 +282,17 @@ function touchpointScreen(form) {
     }
   }
 
+  /** Where a button leads; Next and Back go past touchpoints the rules skip whole. */
   function target(go) {
-    if (go === "review" || (go === "next" && position === count)) return `/field/shell/${versionId}/review#${visit.uuid}`;
-    let next = position;
-    if (go === "prev") next = Math.max(1, position - 1);
-    else if (go === "next") next = position + 1;
-    else if (/^\d+$/.test(go)) next = Number(go);
-    return shellUrl(versionId, next, visit.uuid);
+    const review = `/field/shell/${versionId}/review#${visit.uuid}`;
+    if (go === "review") return review;
+    if (/^\d+$/.test(go)) return shellUrl(versionId, Number(go), visit.uuid);
+    const seen = version && logicOf(version, visit);
+    const step = go === "prev" ? -1 : 1;
+    let next = position + step;
+    while (seen && next >= 1 && next <= count && passedOver(version.touchpoints[next - 1], seen)) next += step;
+    if (next > count) return review;
+    return shellUrl(versionId, Math.max(1, next), visit.uuid);
   }
 
   /** Moving on past an unanswered required question is allowed; the shopper is told so
@@ -280,7 +300,7 @@ function touchpointScreen(form) {
   async function remindOnce(go) {
     if (!version || go !== "next" || isLocked(visit)) return;
     const tp = version.touchpoints[position - 1];
-    const left = touchpointProgress(tp, visit).requiredLeft.length;
+    const left = touchpointProgress(tp, visit, logicOf(version, visit).hidden).requiredLeft.length;
     if (!left || (visit.reminded || []).includes(tp.id)) return;
     await updateVisit(visit.uuid, (stored) => { stored.reminded = [...(stored.reminded || []), tp.id]; });
     flashNext(`${tp.name}: ${left} required question${left === 1 ? " is" : "s are"} still unanswered. ` +
@@ -335,7 +355,9 @@ function touchpointScreen(form) {
       journal.clear(visit.uuid);
     }
     for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
+    version = await loadVersion(versionId); // kept on the phone: no wait, no signal needed
     fill();
+    follow();
     await thumbs();
     for (const root of form.querySelectorAll("[data-stopwatch]")) stopwatch(root);
     for (const show of [...form.querySelectorAll("[data-counter]")].map(counter)) show();
@@ -348,13 +370,18 @@ function touchpointScreen(form) {
         event.target.value = "";
         addPhotos(picker, files);
       } else {
+        tidyControls(form, event.target);
         read();
         journal.write(visit.uuid, owned(visit)); // kept even if the page closes at once
+        follow();
         save();
       }
     });
     form.addEventListener("input", (event) => {
-      if (!["file", "radio", "checkbox"].includes(event.target.type)) later();
+      if (["file", "radio", "checkbox"].includes(event.target.type)) return;
+      tidyControls(form, event.target);
+      later();
+      follow();
     });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -369,7 +396,6 @@ function touchpointScreen(form) {
     }
     addEventListener("outbox", refusalsChanged); // the worker's too (app.js passes them on)
     focusAsked();
-    version = await loadVersion(versionId);
     showProgress();
   };
 }

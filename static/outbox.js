@@ -39,9 +39,13 @@ export function timingGiven(timing) {
 }
 
 export function payloadOf(visit) {
+  // Answers to questions the rules no longer ask stay on the phone (the shopper may change
+  // the answer that hid them) but are not part of the visit (visit.hidden: the screens').
+  const hidden = new Set((visit.hidden || []).map(String));
   const answers = Object.entries(visit.answers || {})
-    .filter(([, a]) => a.na || (a.value ?? "") !== "" || a.note)
-    .map(([id, a]) => ({ question_id: Number(id), value: a.na || a.value === "" ? null : a.value ?? null,
+    .filter(([id, a]) => !hidden.has(id) && (a.na || (a.value ?? "") !== "" || a.note))
+    .map(([id, a]) => ({ question_id: Number(id),
+      value: a.na || a.invalid || a.value === "" ? null : a.value ?? null,
       na: Boolean(a.na), note: a.note || "" }));
   const touchpoints = Object.entries(visit.moments || {})
     .map(([id, m]) => ({ touchpoint_id: Number(id), moment: m.moment || null,

@@ -4,8 +4,9 @@
 // there is signal". A submitted visit opens here read-only.
 import { flashNext, kick, plural, sendAll } from "./app.js";
 import { isLocked, localVisit } from "./local-visit.js";
+import { meetsStandard } from "./checklist-logic.js";
 import {
-  answerText, loadVersion, meetsStandard, missingItems, refusedPhotos, shellUrl, touchpointProgress,
+  answerText, loadVersion, logicOf, missingItems, refusedPhotos, shellUrl, touchpointProgress,
 } from "./progress.js";
 import { getVisit, updateVisit } from "./store.js";
 
@@ -19,10 +20,11 @@ function element(tag, className, text) {
   return el;
 }
 
-/** One touchpoint as the shopper will want to check it before sending. */
-function touchpointCard(tp, visit, uuid) {
+/** One touchpoint as the shopper will want to check it before sending: the questions
+ * the rules asked, and why the touchpoint was skipped if it was. */
+function touchpointCard(tp, visit, uuid, { hidden, skipped }) {
   const card = element("section", "card review-touchpoint");
-  const progress = touchpointProgress(tp, visit);
+  const progress = touchpointProgress(tp, visit, hidden);
   const head = element("div", "review-touchpoint-head");
   const title = element("h2");
   title.append(Object.assign(element("a", "", `${tp.position}. ${tp.name}`), {
@@ -32,6 +34,7 @@ function touchpointCard(tp, visit, uuid) {
   head.append(title, element("span", `muted small step-${progress.state}-text`,
     `${progress.answered} of ${progress.total} answered · ${plural(photos, "photo")}`));
   card.append(head);
+  if (skipped.has(tp.key)) card.append(element("p", "muted small", `Skipped: ${skipped.get(tp.key)}`));
   const moment = visit.moments?.[tp.id];
   if (moment?.moment) {
     const p = element("p", `moment-line moment-${moment.moment}`);
@@ -41,7 +44,7 @@ function touchpointCard(tp, visit, uuid) {
   }
   const answers = element("dl", "review-answers");
   for (const q of tp.questions) {
-    if (q.kind === "photo") continue;
+    if (q.kind === "photo" || hidden.has(`${tp.key}.${q.key}`)) continue;
     const answer = visit.answers?.[q.id];
     const met = meetsStandard(q, answer);
     const row = element("div", `review-answer${met === false ? " review-fail" : ""}`);
@@ -181,7 +184,7 @@ async function reviewScreen(root) {
   }
   for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
   root.querySelector("[data-touchpoints]").replaceChildren(
-    ...version.touchpoints.map((tp) => touchpointCard(tp, visit, uuid)));
+    ...version.touchpoints.map((tp) => touchpointCard(tp, visit, uuid, logicOf(version, visit))));
   state.textContent = stateText(visit);
   state.hidden = !state.textContent;
   const submitBox = root.querySelector("[data-submit]");

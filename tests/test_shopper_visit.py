@@ -350,7 +350,8 @@ def test_review_lists_what_is_missing_and_blocks_submission(shopper, db):
     token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
     response = shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token},
                             follow_redirects=True)
-    assert "Some required answers or photos are missing" in response.get_data(as_text=True)
+    assert ("Some required answers, or the notes and photos an answer needs, are missing"
+            in response.get_data(as_text=True))
     assert visit_row(db)["status"] == "draft"
 
 

@@ -58,16 +58,23 @@ def give_visit_times(page):
 
 
 def answer_screen(page):
-    """Answer every question on the current screen the way a thumb would."""
-    for section in page.locator("section.question:not(.moment)").all():
+    """Answer every question on the current screen the way a thumb would, top to bottom:
+    a question an answer brings up is answered too, and a note or photo an answer asks
+    for is given."""
+    done = set()
+    while True:
+        waiting = [s for s in page.locator("section.question:not(.moment)").all()
+                   if s.is_visible() and s.get_attribute("id") not in done]
+        if not waiting:
+            break
+        section = waiting[0]
+        done.add(section.get_attribute("id"))
         if section.locator(".stopwatch").count():
             section.get_by_role("button", name="Start").click()
             page.wait_for_timeout(1300)
             section.get_by_role("button", name="Stop").click()
         elif section.locator(".segmented").count():
             section.locator(".segment span").first.click()
-        elif section.locator(".choice").count():
-            section.locator(".choice span").first.click()
         elif section.locator(".count-buttons").count():
             section.locator(".count", has_text=re.compile(r"^2$")).click()
         elif section.locator("input[inputmode=decimal]").count():
@@ -77,9 +84,23 @@ def answer_screen(page):
             section.locator(".thumb img").wait_for()
         elif section.locator("textarea[name^=q-]").count():
             section.locator("textarea[name^=q-]").fill("Priya")
+        elif section.locator(".choice").count():
+            section.locator(".choice span").first.click()
+        give_evidence(section)
     page.locator(".moment .segment span", has_text="Golden").click()
     page.get_by_label("Why, in one line").fill("Greeted by name")
     wait_saved(page)
+
+
+def give_evidence(section):
+    """The note and the photo an answer calls for, when the screen asks for them."""
+    note = section.locator("[data-evidence-note]")
+    if note.count() and note.is_visible():
+        section.locator("textarea[name^=note-]").fill("As I saw it at the desk.")
+    photo = section.locator("[data-evidence-photo]")
+    if photo.count() and photo.is_visible() and not photo.locator(".thumb").count():
+        photo.locator("input[type=file]:not([capture])").set_input_files(photo_file())
+        photo.locator(".thumb img").wait_for()
 
 
 def test_a_whole_visit_on_a_phone(live_server, shopper_phone, app):

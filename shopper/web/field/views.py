@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 
 from shopper.domain.answers import AnswerError, check_length, parse_touchpoint_form
+from shopper.domain.checklist_logic import visibility
 from shopper.domain.photos import PhotoError, process_photo
 from shopper.domain.visit_timing import TimingError, local_today, stored_timing
 from shopper.domain.vocabulary import EDITABLE, MAX_CAPTION, MAX_NOTE
@@ -161,11 +162,14 @@ def touchpoint(visit_uuid: str, position: int):
     if posted is not None:  # show what was typed, valid or not, beside the messages
         tp_state = {"moment": posted.get("moment"), "moment_reason": posted.get("reason", ""),
                     "note": posted.get("tp-note", "")}
+    seen = visibility(version.checklist, visits.answers_of(db, visit["id"], version))
     return render_template(
         "field/touchpoint.html", visit=visit, version=version, tp=tp, tp_id=tp_id,
         position=position, questions=questions, errors=errors, tp_state=tp_state,
         stray_errors=[m for f, m in errors.items() if f not in _fields_on_screen(questions)],
-        values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
+        hidden={qid for qid, q in questions if (tp.key, q.key) in seen.hidden},
+        skipped_reason=seen.skipped.get(tp.key, ""),
+        values={qid: _shown_value(qid, q, stored.get(qid), posted) for qid, q in questions},
         photos=reports.visit_photos(db, visit["id"]),
         locked=visit["status"] not in EDITABLE,
     ), (422 if errors else 200)
@@ -178,9 +182,12 @@ def _fields_on_screen(questions) -> set[str]:
     return fields
 
 
-def _shown_value(qid: int, row: dict | None, posted) -> dict:
+def _shown_value(qid: int, q, row: dict | None, posted) -> dict:
     if posted is not None:
         raw = posted.get(f"q-{qid}", "")
+        if q.kind == "multi_choice":
+            picked = posted.getlist(f"q-{qid}")
+            raw = [] if "none" in picked else [p for p in picked if p != "na"] or ""
         return {"value": None if raw in ("", "na") else raw,
                 "na": raw == "na" or posted.get(f"q-{qid}-na") == "1",
                 "note": posted.get(f"note-{qid}", "")}
@@ -428,7 +435,7 @@ def follow_ups_page(visit_uuid: str):
     return render_template(
         "field/follow_ups.html", visit=visit, questions=questions, errors=errors,
         due={row["question_id"]: row["due_date"] for row in waiting},
-        values={qid: _shown_value(qid, stored.get(qid), posted) for qid, _ in questions},
+        values={qid: _shown_value(qid, q, stored.get(qid), posted) for qid, q in questions},
     ), (422 if errors else 200)
 
 
@@ -437,4 +444,5 @@ def _not_ready(err: submission.NotReady) -> str:
         return "Please answer head office's comment before sending the visit again."
     if all(m.kind == "timing" for m in err.missing):
         return "Enter the visit's date, time in and time out first: see below."
-    return "Some required answers or photos are missing: see the list below."
+    return ("Some required answers, or the notes and photos an answer needs, are missing: "
+            "see the list below.")
