@@ -64,14 +64,14 @@ export function visibility(version, answerOf) {
       continue;
     }
     for (const [i, q] of tp.questions.entries()) {
-      if (i > 0 && tp.skip_if && holds(tp.skip_if, asked)) {
-        skipped.set(tp.key, tp.skip_reason || DID_NOT_APPLY);
-        keys.slice(i).forEach((key) => hidden.add(key));
-        break;
-      }
       const answer = typedAnswer(q, answerOf(tp, q));
       if (q.show_if && !holds(q.show_if, asked)) hidden.add(keys[i]);
       else if (answer) asked.set(keys[i], answer);
+      if (i === 0 && tp.skip_if && holds(tp.skip_if, asked)) { // the gate
+        skipped.set(tp.key, tp.skip_reason || DID_NOT_APPLY);
+        keys.slice(1).forEach((key) => hidden.add(key));
+        break;
+      }
     }
   }
   return { hidden, skipped, asked };

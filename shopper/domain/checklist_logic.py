@@ -44,14 +44,14 @@ def visibility(checklist: Checklist, answers: dict) -> Visibility:
             continue
         for i, q in enumerate(tp.questions):
             key = (tp.key, q.key)
-            if i > 0 and tp.skip_if is not None and holds(tp.skip_if, asked):
-                skipped[tp.key] = tp.skip_reason or DID_NOT_APPLY
-                hidden.update((tp.key, later.key) for later in tp.questions[i:])
-                break
             if q.show_if is not None and not holds(q.show_if, asked):
                 hidden.add(key)
             elif key in answers:
                 asked[key] = answers[key]
+            if i == 0 and tp.skip_if is not None and holds(tp.skip_if, asked):  # the gate
+                skipped[tp.key] = tp.skip_reason or DID_NOT_APPLY
+                hidden.update((tp.key, later.key) for later in tp.questions[1:])
+                break
     return Visibility(frozenset(hidden), skipped, asked)
 
 
