@@ -550,3 +550,26 @@ def test_review_counts_answers_not_rows(shopper, db):
     page = shopper.get(f"/field/visits/{VISIT_UUID}/review").get_data(as_text=True)
     counts = re.findall(r"(\d+)/(\d+) answered", page)
     assert counts and all(int(a) == int(b) for a, b in counts)
+
+
+def test_on_the_page_a_missing_note_blocks_submission_and_is_named(shopper, db):
+    """The no-JavaScript path: the touchpoint form, the review page and Submit."""
+    start(shopper, db)
+    version = complete(shopper, db)
+    form = best_answers(version, 4)
+    pressured = version.question_ids[("service_desk", "pressured_to_buy")]
+    form[f"q-{pressured}"] = "yes"
+    assert post_touchpoint(shopper, 4, form).status_code == 303
+    page = shopper.get(f"/field/visits/{VISIT_UUID}/review").get_data(as_text=True)
+    assert "A note on: Did you feel pressured to buy or sign there and then?" in page
+    assert "note needed" in page
+    token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
+    refused = shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "the notes and photos an answer needs, are missing" in refused.get_data(as_text=True)
+    form[f"note-{pressured}"] = "Told the offer ends today."
+    assert post_touchpoint(shopper, 4, form).status_code == 303
+    sent = shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token})
+    assert sent.status_code == 303
+    assert next(db.query("SELECT status FROM visits WHERE uuid = ?", [VISIT_UUID]))[
+        "status"] == "submitted"

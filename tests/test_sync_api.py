@@ -347,3 +347,96 @@ def test_a_missing_field_is_named(api, db, assignment, version):
         "started_at": "A time such as 2026-11-25T09:30:00Z is required.",
         "position.longitude": "Required.",
         "answers[0].question_id": "Required."}
+
+
+# Checklist logic (docs/sync.md#checklist-logic): the server enforces the rules.
+
+def answer(payload, version, key, value=None, na=False, note=""):
+    """Set one answer of the payload ("touchpoint.question")."""
+    qid = version.question_ids[tuple(key.split("."))]
+    payload["answers"] = [a for a in payload["answers"] if a["question_id"] != qid]
+    payload["answers"].append({"question_id": qid, "value": value, "na": na, "note": note})
+
+
+def stored(db, version, key):
+    qid = version.question_ids[tuple(key.split("."))]
+    return next(db.query("SELECT a.value, a.na, a.note FROM answers a "
+                         "JOIN visits v ON v.id = a.visit_id WHERE v.uuid = ? AND "
+                         "a.question_id = ? AND (a.value IS NOT NULL OR a.na = 1 OR a.note != '')",
+                         [VISIT, qid]), None)
+
+
+def test_an_answer_to_a_hidden_question_is_not_stored(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    answer(payload, version, "phone.call_answered", "no")
+    answer(payload, version, "phone.rings_before_answer", 2, note="two rings")
+    reply = api.put(VISIT, payload)
+    assert reply.status_code == 200
+    assert stored(db, version, "phone.call_answered")["value"] == '"no"'
+    assert stored(db, version, "phone.rings_before_answer") is None
+    answer(payload, version, "phone.call_answered", "yes")  # asked again: kept
+    api.put(VISIT, payload)
+    assert stored(db, version, "phone.rings_before_answer")["value"] == "2"
+
+
+def test_a_skipped_touchpoint_needs_none_of_its_answers_to_be_sent(api, db, assignment, version):
+    payload = full_payload(assignment, version, [receipt(version, jpeg())], submit=True)
+    delivery = {version.question_ids[("delivery", q.key)]
+                for q in version.checklist.touchpoints[4].questions}
+    payload["answers"] = [a for a in payload["answers"] if a["question_id"] not in delivery]
+    answer(payload, version, "delivery.ordered", "no")
+    reply = api.put(VISIT, payload)
+    assert reply.status_code == 200, reply.json
+    api.photo(VISIT, payload["photos"][0]["uuid"], jpeg())
+    visit = next(db.query("SELECT status, score FROM visits WHERE uuid = ?", [VISIT]))
+    assert visit["status"] == "submitted"
+    delivery_score = next(db.query(
+        "SELECT vt.score FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id "
+        "WHERE v.uuid = ? AND vt.touchpoint_key = 'delivery'", [VISIT]))["score"]
+    assert delivery_score is None
+
+
+def test_a_failed_standard_without_its_evidence_is_refused_naming_the_question(
+        api, db, assignment, version):
+    payload = full_payload(assignment, version, [receipt(version, jpeg())], submit=True)
+    answer(payload, version, "service_desk.pressured_to_buy", "yes")
+    answer(payload, version, "delivery.damaged_handed_over", "yes", note="Scratched door")
+    reply = api.put(VISIT, payload)
+    assert reply.status_code == 422
+    assert reply.json["error"]["code"] == "incomplete_answers"
+    assert reply.json["error"]["fields"] == {
+        "service_desk.pressured_to_buy.note": "A note is required with this answer.",
+        "delivery.damaged_handed_over.photo": "A photo is required with this answer."}
+    assert list(db.query("SELECT id FROM visits WHERE uuid = ?", [VISIT])) == []  # none of it
+    answer(payload, version, "service_desk.pressured_to_buy", "yes", note="Offer ends today")
+    damage = {"uuid": "0b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d", "sha256": receipt(
+        version, jpeg("blue"))["sha256"], "caption": "Scratch",
+        "question_id": version.question_ids[("delivery", "damaged_handed_over")],
+        "touchpoint_id": None}
+    payload["photos"].append(damage)
+    assert api.put(VISIT, payload).status_code == 200
+
+
+def test_a_number_out_of_range_is_refused_with_the_checklists_message(api, assignment, version):
+    payload = full_payload(assignment, version)
+    answer(payload, version, "phone.rings_before_answer", 45)
+    reply = api.put(VISIT, payload)
+    assert reply.status_code == 422
+    fields = reply.json["error"]["fields"]
+    assert list(fields.values()) == [
+        "Count up to 30 rings; a call not answered by then was not answered."]
+
+
+def test_multi_choice_answers_are_lists_of_the_options(api, db, assignment, version):
+    payload = full_payload(assignment, version)
+    answer(payload, version, "service_desk.extras_mentioned", ["A current offer", "Opening hours"])
+    assert api.put(VISIT, payload).status_code == 200
+    assert stored(db, version, "service_desk.extras_mentioned")["value"] == \
+        '["A current offer", "Opening hours"]'
+    answer(payload, version, "service_desk.extras_mentioned", [])
+    assert api.put(VISIT, payload).status_code == 200
+    assert stored(db, version, "service_desk.extras_mentioned")["value"] == "[]"
+    answer(payload, version, "service_desk.extras_mentioned", ["Free biscuits"])
+    reply = api.put(VISIT, payload)
+    assert reply.status_code == 422
+    assert "Choose from the options shown" in str(reply.json["error"]["fields"])

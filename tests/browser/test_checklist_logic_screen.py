@@ -18,11 +18,13 @@ from .conftest import assert_fits_phone, eventually, screenshot
 from .test_shopper_visit_flow import (
     answer_screen,
     give_visit_times,
-    shopper_phone,  # noqa: F401 (a fixture)
     start_leeds,
     wait_all_sent,
     wait_saved,
 )
+from .test_shopper_visit_flow import shopper_phone as phone_signed_in
+
+shopper_phone = phone_signed_in  # the same fixture: a shopper signed in on a phone
 
 pytestmark = pytest.mark.browser
 
