@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from shopper.store.connection import connect
 
-from .conftest import assert_fits_phone, eventually, screenshot
+from ..support import OFFICE
+from .conftest import assert_fits_phone, eventually, screenshot, sign_in
 from .test_shopper_visit_flow import (
     answer_screen,
     give_visit_times,
@@ -193,3 +194,26 @@ def test_a_hidden_answer_stays_on_the_phone_and_an_answer_asks_for_its_evidence(
     page.locator("nav.steps [name=go][value=review]").click()
     page.wait_for_url("**/shell/*/review#*")
     expect(page.locator("[data-missing]")).not_to_contain_text("Did you feel pressured")
+
+
+def test_head_offices_preview_shows_the_rules_working(app, live_server, desktop):
+    page = desktop
+    sign_in(page, live_server, OFFICE)
+    db = connect(app.config["DATABASE"])
+    try:
+        version_id = db.execute("SELECT max(id) FROM checklist_versions").fetchone()[0]
+    finally:
+        db.conn.close()
+    page.goto(f"{live_server}/office/checklist-versions/{version_id}/preview/3")
+    assert asked(page) == ["Did a person answer your call?"]
+    segment(page, "Did a person answer your call?", "Yes").click()
+    expect(page.locator("section.question", has_text="How many rings")).to_be_visible()
+    segment(page, "was a call-back offered", "Yes").click()
+    expect(page.locator("section.question", has_text="Did the promised call-back")).to_be_visible()
+    screenshot(page, "logic-preview-desktop")
+    # An answer tried on one screen of the preview counts on the next ones.
+    page.goto(f"{live_server}/office/checklist-versions/{version_id}/preview/5")
+    segment(page, "Did you order anything", "No").click()
+    expect(page.locator("[data-skipped]")).to_contain_text("Nothing was ordered")
+    page.goto(f"{live_server}/office/checklist-versions/{version_id}/preview/3")
+    expect(page.locator("section.question", has_text="How many rings")).to_be_visible()
