@@ -244,3 +244,16 @@ def test_head_office_sees_how_branches_follow_up(app, db):
     after = signed_in(app, OFFICE).get("/office/").get_data(as_text=True)
     assert f"<dd>{unacknowledged - 1}</dd>" in after
     assert re.search(r"Branch actions open</dt><dd>1", after)
+
+
+def test_a_touchpoint_the_checklists_rules_skipped_says_why_and_is_not_scored(app, db):
+    visit = next(db.query(
+        """SELECT v.* FROM visits v JOIN branches b ON b.id = v.branch_id
+           JOIN answers a ON a.visit_id = v.id JOIN questions q ON q.id = a.question_id
+           WHERE b.code = 'LDS01' AND v.status = 'published' AND q.key = 'ordered'
+             AND a.value = '"no"' LIMIT 1"""))
+    page = signed_in(app, MANAGER_A).get(f"/branch/visits/{visit['uuid']}").get_data(as_text=True)
+    delivery = page[page.index('id="tp-delivery"'):]
+    delivery = delivery[:delivery.index("</section>")]
+    assert "<strong>Skipped:</strong> Nothing was ordered. Not part of the score." in delivery
+    assert "✗ Not met" not in delivery

@@ -45,6 +45,7 @@ class TouchpointRow:
     photos: list
     previous: float | None = None
     network: float | None = None
+    skipped: str = ""  # why the checklist's rules skipped it on this visit
 
     @property
     def attention(self) -> list[QuestionRow]:
@@ -99,7 +100,7 @@ def build(db: Database, visit: dict, *, with_shopper: bool) -> Scorecard:
             tp_id, tp.key, tp.name, tp.weight, tp.score, tp.critical_failed,
             state.get("moment"), state.get("moment_reason", ""), state.get("note", ""),
             questions, [p for p in photos if p["touchpoint_id"] == tp_id],
-            previous_scores.get(tp.key), network.get(tp.key)))
+            previous_scores.get(tp.key), network.get(tp.key), tp.skipped))
     scored = [t for t in rows if t.score is not None]
     qids = {(g.touchpoint, g.question): version.question_ids[(g.touchpoint, g.question)]
             for g in result.gaps}
