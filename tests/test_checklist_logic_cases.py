@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from shopper.domain.answers import missing_items
-from shopper.domain.checklist_format import ChecklistError, checklist_from_data
+from shopper.domain.answers import AnswerError, missing_items, parse_answer
+from shopper.domain.checklist_format import (
+    ChecklistError,
+    checklist_from_data,
+    load_checklist_file,
+)
 from shopper.domain.checklist_logic import evidence_needed, visibility
 from shopper.domain.scoring import Answer, fails_standard, score_visit
 
@@ -182,3 +186,18 @@ def test_the_rules_of_the_error_cases_are_otherwise_valid():
         ]}]}
     checklist = checklist_from_data(data, SOURCE)
     assert checklist.touchpoints[1].questions[0].gate
+
+
+@pytest.mark.parametrize(("raw", "picked"), [
+    ('["Opening hours", "A current offer"]', ("A current offer", "Opening hours")),
+    ("A current offer; Opening hours", ("A current offer", "Opening hours")),
+    ("[]", ()), ("None of these", ()),
+])
+def test_a_multi_choice_answer_is_read_as_sent_or_as_typed(raw, picked):
+    """The phone sends a list; head office correcting an answer types labels and ";"."""
+    checklist = load_checklist_file(Path(__file__).parents[1] / "checklists"
+                                    / "moments-of-truth.toml")
+    question = next(q for _, q in checklist.questions() if q.kind == "multi_choice")
+    assert parse_answer(question, raw).value == picked
+    with pytest.raises(AnswerError, match="Choose from the options shown"):
+        parse_answer(question, "Free biscuits")

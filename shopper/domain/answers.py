@@ -59,9 +59,13 @@ def _choice(q, raw):
 
 
 def _multi_choice(q, raw):
-    """A JSON list of option labels; an empty list is "none of these"."""
+    """A JSON list of option labels (an empty list is "none of these"), or as a person
+    types them: labels separated by ";"."""
+    if raw.lower() in ("none", "none of these"):
+        return ()
     try:
-        picked = json.loads(raw)
+        picked = json.loads(raw) if raw.startswith("[") else [
+            label.strip() for label in raw.split(";") if label.strip()]
     except ValueError:
         picked = None
     labels = [o.label for o in q.options]
