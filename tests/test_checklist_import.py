@@ -30,11 +30,11 @@ def test_import_creates_version_one_then_nothing_for_the_same_file(empty_app):
     first = run(empty_app, "import-checklist", str(DEFAULT))
     assert first.exit_code == 0, first.output
     assert "as version 1 (6 touchpoints, 38 questions)" in first.output
-    assert counts(empty_app) == (1, 1, 6, 35)
+    assert counts(empty_app) == (1, 1, 6, 38)
     again = run(empty_app, "import-checklist", str(DEFAULT))
     assert again.exit_code == 0
     assert "unchanged: still version 1" in again.output
-    assert counts(empty_app) == (1, 1, 6, 35)
+    assert counts(empty_app) == (1, 1, 6, 38)
 
 
 def test_a_changed_file_becomes_a_new_version_and_visits_keep_theirs(app, tmp_path):
