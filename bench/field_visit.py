@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import sync_playwright
 
+from shopper.domain.checklist_format import load_checklist_file
 from shopper.store.connection import connect
 
 from .camera import TWELVE_MEGAPIXELS, camera_jpeg
@@ -171,8 +172,7 @@ def one_visit(browser, base: str, meter: Meter, instance: Path, photos: list[Pat
         uuid = page.url.split("#")[1]
         count = page.locator(".steps .step").count() - 1
         for position in range(1, count + 1):
-            for section in page.locator("section.question:not(.moment)").all():
-                _answer(section, tap, pause)
+            answer_screen(page, tap, pause)
             tap(page.locator(".moment .segment span", has_text="Golden"))
             for photo, (where, question) in zip(photos, PHOTO_PLACES, strict=True):
                 if where == position:
@@ -204,19 +204,45 @@ def give_visit_times(page, pause=lambda: None) -> None:
         pause()
 
 
+CHECKLIST = load_checklist_file(Path(__file__).resolve().parents[1] / "checklists"
+                                / "moments-of-truth.toml")
+QUESTIONS = {f"{tp.key}.{q.key}": q for tp, q in CHECKLIST.questions()}
+
+
+def answer_screen(page, tap, pause) -> None:
+    """Every question the screen asks, top to bottom, as a shopper at a good branch
+    answers it; a question an answer brings up is answered in its turn."""
+    done = set()
+    while True:
+        waiting = [s for s in page.locator("section.question:not(.moment)").all()
+                   if s.is_visible() and s.get_attribute("id") not in done]
+        if not waiting:
+            return
+        done.add(waiting[0].get_attribute("id"))
+        _answer(waiting[0], tap, pause)
+
+
 def _answer(section, tap, pause) -> None:
-    """One question as a thumb answers it: a tap on a choice, the stopwatch's Start and
-    Stop, or a few characters typed where the screen gives only a text box."""
+    """One question as a thumb answers it: a tap on a choice (the one meeting the
+    standard, as the checklist file says), the stopwatch's Start and Stop, or a few
+    characters typed where the screen gives only a text box."""
     kind = section.get_attribute("data-kind")
+    question = QUESTIONS.get(section.get_attribute("data-key"))
     if kind == "duration":
         tap(section.get_by_role("button", name="Start"))
         tap(section.get_by_role("button", name="Stop"))
-    elif kind in ("yes_no", "scale"):
-        tap(section.locator(".segment span", has_text=re.compile(r"^(Yes|4)$")))
+    elif kind == "yes_no":
+        label = "No" if question and question.expected == "no" and not question.gate else "Yes"
+        tap(section.locator(".segment span", has_text=re.compile(f"^{label}$")))
+    elif kind == "scale":
+        tap(section.locator(".segment span", has_text=re.compile(r"^4$")))
     elif kind == "choice":
         tap(section.locator(".choice span").first)
+    elif kind == "multi_choice":
+        for option in section.locator(".choice span").all()[:2]:
+            tap(option)
     elif kind == "number" and section.locator(".count-buttons").count():
-        tap(section.locator(".count", has_text=re.compile(r"^2$")))
+        tap(section.locator(".count", has_text=re.compile(r"^0$")))
     elif kind == "number":
         section.locator("input[inputmode=decimal]").fill("2")
         pause()

@@ -37,7 +37,7 @@ async function adopt(uuid, branchName) {
     uuid, owner, assignmentId: payload.assignment_id, versionId: payload.version_id,
     branchName, startedAt: payload.started_at, position: payload.position,
     answers: Object.fromEntries(payload.answers.map((a) => [a.question_id,
-      { value: a.value === null ? "" : String(a.value), na: a.na, note: a.note }])),
+      { value: a.value === null ? "" : Array.isArray(a.value) ? a.value : String(a.value), na: a.na, note: a.note }])),
     moments: Object.fromEntries(payload.touchpoints.map((m) => [m.touchpoint_id,
       { moment: m.moment || "", reason: m.reason, note: m.note }])),
     photoMeta: Object.fromEntries(payload.photos.map((p) => [p.uuid,

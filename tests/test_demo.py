@@ -11,7 +11,7 @@ import pytest
 from shopper.domain.scoring import score_visit
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
-from shopper.workflows import demo
+from shopper.workflows import demo, submission
 
 from .support import FAST_HASH
 
@@ -101,3 +101,12 @@ def test_every_demo_visit_has_its_receipt_on_disk(app, db):
     for name, thumb in db.execute("SELECT stored_name, thumb_name FROM photos LIMIT 20"):
         assert (Path(app.config["PHOTO_FOLDER"]) / name).exists()
         assert (Path(app.config["PHOTO_FOLDER"]) / thumb).exists()
+
+
+def test_every_sent_demo_visit_is_complete_as_the_checklists_rules_ask(db):
+    """What a shopper could not have sent (a note or photo an answer calls for, missing)
+    is not in the demo either: a returned demo visit can be sent again as it is."""
+    sent = list(db.query("SELECT * FROM visits WHERE status != 'draft'"))
+    assert sent
+    incomplete = {v["uuid"]: submission.missing(db, v) for v in sent}
+    assert {uuid: m for uuid, m in incomplete.items() if m} == {}

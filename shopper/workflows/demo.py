@@ -13,9 +13,9 @@ from PIL import Image, ImageDraw
 
 from shopper.config import PROJECT_ROOT
 from shopper.domain.checklist_format import Question, load_checklist_file
-from shopper.domain.checklist_logic import visibility
+from shopper.domain.checklist_logic import evidence_needed, visibility
 from shopper.domain.photos import process_photo
-from shopper.domain.scoring import Answer
+from shopper.domain.scoring import Answer, fails_standard
 from shopper.domain.visit_timing import parse_timing
 from shopper.store import accounts, assignments, branches, visits
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
@@ -164,8 +164,11 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         else:
             given[(tp.key, q.key)] = Answer(na=True) if na else Answer(plausible_answer(rng, q, p))
     hidden = visibility(version.checklist, given).hidden  # as a phone sends: asked ones only
-    record_answers(db, visit_id, {version.question_ids[key]: (answer, "")
-                                  for key, answer in given.items() if key not in hidden})
+    asked = {key: answer for key, answer in given.items() if key not in hidden}
+    wanted = evidence_needed(version.checklist, asked, fails_standard).notes  # and given
+    record_answers(db, visit_id, {
+        version.question_ids[key]: (answer, rng.choice(EVIDENCE_NOTES) if key in wanted else "")
+        for key, answer in asked.items()})
     result = score_and_store(db, visit_id)
     for tp in result.touchpoints:
         moment, reason = plausible_moment(rng, tp.score)
@@ -193,6 +196,9 @@ def _photos(db, folder, visit_uuid, code, day) -> None:
     if day.toordinal() % 3 == 0:
         shots.append(("parking", "car_park_photo", "Car park from the entrance",
                       _car_park_image(day.toordinal())))
+    answers = visits.answers_of(db, visit["id"], version)  # the evidence they call for
+    for tp, key in sorted(evidence_needed(version.checklist, answers, fails_standard).photos):
+        shots.append((tp, key, "What I saw", _car_park_image(day.toordinal() + len(key))))
     for tp, key, caption, image in shots:
         add_photo(db, folder, visit_id=visit["id"],
                   photo_uuid=str(uuid.uuid5(NAMESPACE, f"{visit_uuid}-{key}")),
@@ -227,6 +233,13 @@ def _car_park_image(seed: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+EVIDENCE_NOTES = [
+    "Noted at the time; the member of staff was at the front desk.",
+    "Seen at about the middle of the visit, and again as I left.",
+    "The manager was told on the way out and apologised.",
+]
 
 
 def plausible_moment(rng: random.Random, score: float | None) -> tuple[str | None, str]:

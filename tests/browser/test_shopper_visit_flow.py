@@ -74,7 +74,8 @@ def answer_screen(page):
             page.wait_for_timeout(1300)
             section.get_by_role("button", name="Stop").click()
         elif section.locator(".segmented").count():
-            section.locator(".segment span").first.click()
+            section.locator(".segment span", has_text=re.compile(
+                f"^{first_or_standard(section)}$")).first.click()
         elif section.locator(".count-buttons").count():
             section.locator(".count", has_text=re.compile(r"^2$")).click()
         elif section.locator("input[inputmode=decimal]").count():
@@ -90,6 +91,16 @@ def answer_screen(page):
     page.locator(".moment .segment span", has_text="Golden").click()
     page.get_by_label("Why, in one line").fill("Greeted by name")
     wait_saved(page)
+
+
+def first_or_standard(section) -> str:
+    """The answer a thumb gives to a yes/no or 1–5 question: the first one offered, except
+    that a standard to be met by "No" (no hazard, no pressure) gets "No": the branch did
+    well, so no evidence is called for."""
+    question = field_visit.QUESTIONS.get(section.get_attribute("data-key"))
+    if question and question.kind == "yes_no" and question.expected == "no":
+        return "No"
+    return section.locator(".segment span").first.inner_text()
 
 
 def give_evidence(section):
