@@ -209,9 +209,9 @@ CHECKLIST = load_checklist_file(Path(__file__).resolve().parents[1] / "checklist
 QUESTIONS = {f"{tp.key}.{q.key}": q for tp, q in CHECKLIST.questions()}
 
 
-def answer_screen(page, tap, pause) -> None:
-    """Every question the screen asks, top to bottom, as a shopper at a good branch
-    answers it; a question an answer brings up is answered in its turn."""
+def questions_asked(page):
+    """The questions a touchpoint screen asks, top to bottom, each once: a question an
+    answer brings up comes in its turn, one an answer hides is left alone."""
     done = set()
     while True:
         waiting = [s for s in page.locator("section.question:not(.moment)").all()
@@ -219,7 +219,13 @@ def answer_screen(page, tap, pause) -> None:
         if not waiting:
             return
         done.add(waiting[0].get_attribute("id"))
-        _answer(waiting[0], tap, pause)
+        yield waiting[0]
+
+
+def answer_screen(page, tap, pause) -> None:
+    """Every question the screen asks, as a shopper at a good branch answers it."""
+    for section in questions_asked(page):
+        _answer(section, tap, pause)
 
 
 def _answer(section, tap, pause) -> None:

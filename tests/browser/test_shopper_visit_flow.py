@@ -61,14 +61,7 @@ def answer_screen(page):
     """Answer every question on the current screen the way a thumb would, top to bottom:
     a question an answer brings up is answered too, and a note or photo an answer asks
     for is given."""
-    done = set()
-    while True:
-        waiting = [s for s in page.locator("section.question:not(.moment)").all()
-                   if s.is_visible() and s.get_attribute("id") not in done]
-        if not waiting:
-            break
-        section = waiting[0]
-        done.add(section.get_attribute("id"))
+    for section in field_visit.questions_asked(page):
         if section.locator(".stopwatch").count():
             section.get_by_role("button", name="Start").click()
             page.wait_for_timeout(1300)

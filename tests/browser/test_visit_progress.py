@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from bench import field_visit
 from shopper.store.connection import connect
 
 from ..support import SHOPPER
@@ -264,14 +265,7 @@ def test_the_default_checklist_takes_few_taps_and_no_typing(page, app):
     questions = 0
     count = page.locator(".steps .step").count() - 1
     for position in range(1, count + 1):
-        done = set()
-        while True:  # the questions this screen asks, one brought up by another included
-            waiting = [s for s in page.locator("section.question:not(.moment)").all()
-                       if s.is_visible() and s.get_attribute("id") not in done]
-            if not waiting:
-                break
-            section = waiting[0]
-            done.add(section.get_attribute("id"))
+        for section in field_visit.questions_asked(page):
             questions += 1
             kind = section.get_attribute("data-kind")
             if kind == "duration":
