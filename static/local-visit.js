@@ -355,10 +355,7 @@ function touchpointScreen(form) {
       journal.clear(visit.uuid);
     }
     for (const el of document.querySelectorAll("[data-branch-name]")) el.textContent = visit.branchName;
-    version = await loadVersion(versionId); // kept on the phone: no wait, no signal needed
-    fill();
-    follow();
-    await thumbs();
+    fill(); // and listen at once, before any wait: a tap made after this is never lost
     for (const root of form.querySelectorAll("[data-stopwatch]")) stopwatch(root);
     for (const show of [...form.querySelectorAll("[data-counter]")].map(counter)) show();
     if (isLocked(visit)) lock();
@@ -391,10 +388,13 @@ function touchpointScreen(form) {
       location.href = target(go);
     });
     addEventListener("pagehide", () => { if (timer) save(); });
+    await thumbs();
     if (visit.resumeAt !== position) {
       visit = (await updateVisit(visit.uuid, (stored) => { stored.resumeAt = position; })) || visit;
     }
     addEventListener("outbox", refusalsChanged); // the worker's too (app.js passes them on)
+    version = await loadVersion(versionId); // kept on the phone: no signal needed
+    follow();
     focusAsked();
     showProgress();
   };
