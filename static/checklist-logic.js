@@ -118,9 +118,10 @@ export function meetsStandard(q, raw) {
 }
 
 /** The notes and photos the answers call for ("tp.q" keys): `require_note_if` and
- * `require_photo_if`, on asked questions answered other than N/A. */
-export function evidenceNeeded(version, answerOf) {
-  const { asked } = visibility(version, answerOf);
+ * `require_photo_if`, on asked questions answered other than N/A. `seen`: the answers'
+ * visibility, when the caller has it already. */
+export function evidenceNeeded(version, answerOf, seen = visibility(version, answerOf)) {
+  const { asked } = seen;
   const notes = new Set();
   const photos = new Set();
   for (const tp of version.touchpoints) {

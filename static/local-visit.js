@@ -5,7 +5,7 @@ import { flashNext, kick } from "./app.js";
 import { downscale } from "./camera.js";
 import { counter } from "./counter.js";
 import { newId } from "./ids.js";
-import { applyLogic, passedOver, readControls, tidyControls } from "./logic-view.js";
+import { applyLogic, passedOver, readControls, tidyControls, writeControls } from "./logic-view.js";
 import { answerOf, loadVersion, logicOf, shellUrl, touchpointProgress } from "./progress.js";
 import { deletePhoto, getVisit, photosOf, putPhoto, putVisit, updateVisit } from "./store.js";
 import { stopwatch } from "./stopwatch.js";
@@ -105,15 +105,7 @@ function touchpointScreen(form) {
   function fill() {
     for (const id of questionIds) {
       const a = visit.answers[id] || {};
-      const current = a.na ? "" : String(a.value ?? "");
-      for (const input of field(`q-${id}`)) {
-        if (input.type === "radio") input.checked = input.value === current;
-        else if (input.type === "checkbox") {
-          const picked = a.na || !Array.isArray(a.value) ? null : a.value;
-          input.checked = Boolean(picked) && (input.value === "none" ? !picked.length : picked.includes(input.value));
-        } else input.value = a.na ? "" : a.value ?? "";
-      }
-      for (const box of field(`q-${id}-na`)) box.checked = Boolean(a.na);
+      writeControls(form, id, a);
       for (const note of field(`note-${id}`)) {
         note.value = a.note || "";
         if (a.note) note.closest("details").open = true;

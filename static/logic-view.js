@@ -25,6 +25,21 @@ export function readControls(form, q) {
   return problem ? { value, na: false, invalid: problem } : { value, na: false };
 }
 
+/** Show a question's answer ({ value, na }; {} for none) in the screen's controls: the
+ * way back of readControls. */
+export function writeControls(form, id, answer) {
+  const current = answer.na ? "" : String(answer.value ?? "");
+  const picked = answer.na || !Array.isArray(answer.value) ? null : answer.value;
+  for (const input of form.querySelectorAll(`[name="q-${id}"]`)) {
+    if (input.type === "radio") input.checked = input.value === current;
+    else if (input.type === "checkbox") {
+      input.checked = Boolean(picked) && (input.value === "none" ? !picked.length : picked.includes(input.value));
+    } else input.value = answer.na ? "" : answer.value ?? "";
+  }
+  const na = form.querySelector(`[name="q-${id}-na"]`);
+  if (na) na.checked = Boolean(answer.na);
+}
+
 /** Keep the answers of one question consistent as the shopper taps: N/A clears the answer
  * and an answer clears N/A; "None of these" and the options exclude each other. */
 export function tidyControls(form, target) {
@@ -51,7 +66,7 @@ export function tidyControls(form, target) {
  * (across the whole visit). Returns the visibility: { hidden, skipped, asked }. */
 export function applyLogic(form, version, position, answerOf) {
   const seen = visibility(version, answerOf);
-  const evidence = evidenceNeeded(version, answerOf);
+  const evidence = evidenceNeeded(version, answerOf, seen);
   const tp = version.touchpoints[position - 1];
   for (const q of tp.questions) {
     const section = form.querySelector(`#q${q.id}`);

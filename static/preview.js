@@ -1,7 +1,7 @@
 // Head office's preview of a checklist version: the touchpoint screens as a shopper sees
 // them, with the checklist's rules working. Answers tried here are kept for this tab only
 // (sessionStorage), so that a rule on an earlier touchpoint's answer shows on a later one.
-import { applyLogic, readControls, tidyControls } from "./logic-view.js";
+import { applyLogic, readControls, tidyControls, writeControls } from "./logic-view.js";
 import { loadVersion } from "./progress.js";
 
 const form = document.querySelector("form[data-touchpoint]");
@@ -19,17 +19,7 @@ async function preview() {
     return answer?.invalid ? undefined : answer;
   });
   for (const q of here.questions) { // what was tried on this screen before
-    const answer = tried[q.id];
-    if (!answer) continue;
-    for (const input of form.querySelectorAll(`[name="q-${q.id}"]`)) {
-      if (input.type === "radio") input.checked = input.value === String(answer.value);
-      else if (input.type === "checkbox") {
-        input.checked = Array.isArray(answer.value) &&
-          (input.value === "none" ? !answer.value.length : answer.value.includes(input.value));
-      } else input.value = answer.value;
-    }
-    const na = form.querySelector(`[name="q-${q.id}-na"]`);
-    if (na) na.checked = Boolean(answer.na);
+    if (tried[q.id]) writeControls(form, q.id, tried[q.id]);
   }
   show();
   const remember = (event) => {

@@ -63,8 +63,9 @@ export function touchpointProgress(tp, visit, hidden = new Set()) {
  * too). */
 export function missingItems(version, visit) {
   const timing = timingGiven(visit.timing) ? [] : [{ tp: null, q: null, kind: "timing" }];
-  const { hidden } = logicOf(version, visit);
-  const evidence = evidenceNeeded(version, answerOf(visit));
+  const seen = logicOf(version, visit);
+  const { hidden } = seen;
+  const evidence = evidenceNeeded(version, answerOf(visit), seen);
   return timing.concat(version.touchpoints.flatMap((tp) => {
     const left = touchpointProgress(tp, visit, hidden).requiredLeft
       .map((q) => ({ tp, q, kind: q.kind === "photo" ? "photo needed" : "not answered" }));

@@ -149,30 +149,27 @@ def missing_items(checklist: Checklist, answers: dict[tuple[str, str], Answer],
     answer calls for. Follow-up questions (answered later) are never required on the day;
     questions the checklist's logic did not ask never are."""
     found = [] if timing_given else [TIMING_MISSING]
-    hidden = visibility(checklist, answers).hidden
-    evidence = evidence_needed(checklist, answers, fails_standard)
+    seen = visibility(checklist, answers)
+    evidence = evidence_needed(checklist, answers, fails_standard, seen)
     notes = notes or {}
     for position, tp in enumerate(checklist.touchpoints, start=1):
         for q in tp.questions:
             key = (tp.key, q.key)
-            if key in hidden:
+            if key in seen.hidden:
                 continue
-
-            def lacks(kind, text):
-                return Missing(tp.key, tp.name, position, q.key, text, kind)  # noqa: B023
-
+            where = (tp.key, tp.name, position, q.key)
             if q.kind == "photo":
                 if q.required and photo_counts.get(key, 0) == 0:
-                    found.append(lacks("photo", q.text))
+                    found.append(Missing(*where, q.text, "photo"))
                 continue
             answer = answers.get(key)
             if (q.required and q.answer_after_days is None
                     and (answer is None or (answer.value in (None, "") and not answer.na))):
-                found.append(lacks("answer", q.text))
+                found.append(Missing(*where, q.text, "answer"))
             if key in evidence.notes and not (notes.get(key) or "").strip():
-                found.append(lacks("note", f"A note on: {q.text}"))
+                found.append(Missing(*where, f"A note on: {q.text}", "note"))
             if key in evidence.photos and photo_counts.get(key, 0) == 0:
-                found.append(lacks("evidence", f"A photo for: {q.text}"))
+                found.append(Missing(*where, f"A photo for: {q.text}", "evidence"))
     return found
 
 

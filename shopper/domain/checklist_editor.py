@@ -29,7 +29,7 @@ COMMON = tuple(name for name in QUESTION_FIELDS if name not in FLAGS + RULE_FIEL
 NUMBERS = {"points", "weight", "pass_min", "pass_points", "target", "answer_after_days",
            "cap", "min", "max"}
 TOUCHPOINT_FIELDS = ("key", "name", "weight", "description", "skip_reason")
-QUESTION_RULES = ("show_if", "require_note_if", "require_photo_if")
+QUESTION_RULES = RULE_FIELDS
 TOUCHPOINT_RULES = ("show_if", "skip_if")
 EVIDENCE_RULES = ("require_note_if", "require_photo_if")
 JOINS = ("all", "any")

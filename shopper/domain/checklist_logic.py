@@ -93,11 +93,13 @@ class Evidence:
 
 
 def evidence_needed(checklist: Checklist, answers: dict,
-                    failed: Callable[[Question, object], bool]) -> Evidence:
+                    failed: Callable[[Question, object], bool],
+                    seen: Visibility | None = None) -> Evidence:
     """The notes and photos the answers given call for (`require_note_if`,
     `require_photo_if`): "not_met" asks for them when `failed(question, answer)`, a
-    condition when it holds. Only asked questions with an answer other than N/A count."""
-    seen = visibility(checklist, answers)
+    condition when it holds. Only asked questions with an answer other than N/A count.
+    `seen` is the answers' visibility, when the caller has it already."""
+    seen = seen or visibility(checklist, answers)
     needed = {"require_note_if": set(), "require_photo_if": set()}
     for tp in checklist.touchpoints:
         for q in tp.questions:

@@ -143,7 +143,10 @@ def score_question(touchpoint: str, q: Question, answer: Answer | None,
     if q.scored and q.answer_after_days is not None and unanswered:
         return _follow_up_unanswered(touchpoint, q, closed)
     if not q.scored:
-        return QuestionResult(touchpoint, q.key, UNSCORED, observed=_text_observed(answer))
+        observed = _text_observed(answer)
+        if q.gate and q.kind == "yes_no":  # "Did you order anything?": Yes or No
+            observed = observed.capitalize()
+        return QuestionResult(touchpoint, q.key, UNSCORED, observed=observed)
     if answer is not None and answer.na:
         if not q.na_allowed:
             raise ValueError(f"{touchpoint}.{q.key} does not allow N/A")
@@ -225,8 +228,6 @@ def fails_standard(q: Question, answer: Answer) -> bool:
 def _text_observed(answer: Answer | None) -> str:
     if answer is None or answer.value in (None, ""):
         return ""
-    if answer.value in ("yes", "no"):  # a gate question
-        return answer.value.capitalize()
     return str(answer.value)
 
 
