@@ -276,3 +276,21 @@ def test_send_mail_command_counts_retries(small_db, one_visit, instance):
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
     assert "Sent 0 message(s) to 127.0.0.1; 1 will be retried; 0 given up." in result.output
+
+
+@pytest.mark.parametrize(("overrides", "security", "port"), [
+    ({}, "plain", 25),
+    ({"MAIL_USE_TLS": True}, "starttls", 587),
+    ({"MAIL_USE_SSL": True}, "ssl", 465),
+    ({"MAIL_USE_SSL": True, "MAIL_PORT": "2465"}, "ssl", 2465),
+])
+def test_settings_choose_starttls_or_implicit_tls_and_their_usual_port(instance, overrides,
+                                                                        security, port):
+    settings = mail.MailSettings.from_config(make_app(instance, **overrides).config)
+    assert settings.security == security
+    assert (settings.port or mail.SMTP_PORTS[settings.security]) == port
+
+
+def test_starttls_and_implicit_tls_together_are_refused_at_start_up(instance):
+    with pytest.raises(ValueError, match="cannot both be on"):
+        make_app(instance, MAIL_USE_TLS=True, MAIL_USE_SSL=True)
