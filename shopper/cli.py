@@ -17,7 +17,7 @@ from shopper.domain.vocabulary import ROLES
 from shopper.store import accounts
 from shopper.store.checklists import import_checklist
 from shopper.web.db import get_db
-from shopper.workflows import backup, demo, follow_ups, photo_retention
+from shopper.workflows import backup, demo, follow_ups, mail, photo_retention
 
 
 @click.command("import-checklist")
@@ -142,6 +142,20 @@ def close_follow_ups_command():
     click.echo(f"Rescored {changed} visit(s) whose follow-up questions closed unanswered.")
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the mail waiting in the outbox (by SMTP, or as .eml files in the instance's
+    mail/ with no MAIL_SERVER); failures are tried again later. Run it every minute, e.g.
+    from cron or a systemd timer (docs/mail.md)."""
+    settings = mail.MailSettings.from_config(current_app.config)
+    result = mail.send_waiting(get_db(), settings, datetime.now(UTC))
+    where = (f"to {settings.server}" if settings.server
+             else f"as .eml files in {settings.folder}")
+    click.echo(f"Sent {result.sent} message(s) {where}; {result.retrying} will be retried; "
+               f"{result.gave_up} given up.")
+
+
 def _log_to_stderr() -> None:
     """Let the app's log lines at INFO through (Flask's handler writes them to stderr),
     unless logging has been set up already."""
@@ -153,7 +167,7 @@ def _log_to_stderr() -> None:
 def register_commands(app) -> None:
     for command in (import_checklist_command, create_user_command, demo_command,
                     backup_command, clean_photos_command, expire_photos_command,
-                    close_follow_ups_command):
+                    close_follow_ups_command, send_mail_command):
         app.cli.add_command(command)
 
 

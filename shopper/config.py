@@ -63,6 +63,24 @@ DEFAULTS = {
     "DEFAULT_TIME_ZONE": "Europe/London",
     # Days after its due date that a follow-up question stays open (docs/scoring.md).
     "FOLLOW_UP_GRACE_DAYS": 3,
+    # Mail (docs/mail.md). With no MAIL_SERVER, `shopper send-mail` writes each message as an
+    # .eml file in the instance folder's mail/ instead. MAIL_USE_TLS is STARTTLS (port 587
+    # by default); MAIL_USE_SSL is implicit TLS from the first byte (port 465 by default);
+    # neither is plain SMTP (port 25). Links in messages start with BASE_URL.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": None,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_FROM": "Mystery Shopper <shopper@localhost>",
+    "MAIL_FOLDER_NAME": "mail",
+    # A message is tried this many times, waiting 1, 2, 4 ... minutes (at most
+    # MAIL_RETRY_MAX_MINUTES) between tries, then kept in the outbox marked failed.
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_RETRY_MAX_MINUTES": 60,
+    "MAIL_TIMEOUT_SECONDS": 30,
+    "BASE_URL": "http://127.0.0.1:5000",
 }
 
 
@@ -89,10 +107,27 @@ def load(app, test_config: dict | None) -> None:
     app.config["FOLLOW_UP_GRACE_DAYS"] = int(app.config["FOLLOW_UP_GRACE_DAYS"])
     if app.config["FOLLOW_UP_GRACE_DAYS"] < 0:
         raise ValueError("SHOPPER_FOLLOW_UP_GRACE_DAYS must be 0 or more")
+    _check_mail(app.config)
+    app.config.setdefault("MAIL_FOLDER", str(instance / app.config["MAIL_FOLDER_NAME"]))
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def _check_mail(config) -> None:
+    """Mail settings checked at start-up rather than at the first message sent."""
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ValueError("SHOPPER_MAIL_USE_TLS (STARTTLS) and SHOPPER_MAIL_USE_SSL "
+                         "(implicit TLS) cannot both be on")
+    if config["MAIL_PORT"] is not None:
+        config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    for name in ("MAIL_MAX_ATTEMPTS", "MAIL_RETRY_MAX_MINUTES", "MAIL_TIMEOUT_SECONDS"):
+        config[name] = int(config[name])
+        if config[name] < 1:
+            raise ValueError(f"SHOPPER_{name} must be 1 or more")
+    if not config["BASE_URL"].startswith(("http://", "https://")):
+        raise ValueError("SHOPPER_BASE_URL must start with http:// or https://")
 
 
 def _instance_secret(path: Path) -> str:

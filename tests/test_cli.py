@@ -10,7 +10,7 @@ import pytest
 from shopper.store.connection import connect
 
 COMMANDS = ["init-db", "demo", "create-user", "import-checklist", "backup", "clean-photos",
-            "expire-photos", "run"]
+            "expire-photos", "send-mail", "run"]
 
 
 @pytest.mark.slow  # a fresh interpreter per command

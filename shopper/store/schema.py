@@ -341,7 +341,8 @@ def m007_photo_expiry(db):
 # Rows of a visit count only while the visit is published (before or after the change):
 # shoppers syncing drafts all day leave the token alone. A new table must be added here or
 # to UNTRACKED_TABLES (tests/test_page_cache.py checks that every table is one or the other).
-UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations")
+UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
+                    "mail_outbox")  # mail is on no page
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -444,3 +445,32 @@ def m010_checklist_logic(db):
                "WHERE type = 'table' AND name = 'questions'", [old, new])
     db.execute(f"PRAGMA schema_version = {version + 1}")
     db.execute("PRAGMA writable_schema = OFF")
+
+
+@migrations()
+def m011_mail_outbox(db):
+    """Mail waiting to be sent (issue 16), written in the same transaction as the event
+    that causes it and sent later by `shopper send-mail` (docs/mail.md). The Message-ID is
+    made with the row, so that a message sent twice after a crash carries the same one.
+    `status` is waiting (due at `next_attempt_at`), sent, or failed (given up)."""
+    db.executescript(
+        """
+CREATE TABLE mail_outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text_body TEXT NOT NULL,
+    html_body TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    sent_at TEXT,
+    last_error TEXT
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE status = 'waiting';
+"""
+    )

@@ -17,7 +17,8 @@ from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import change_status, record_answers, score_and_store
-from shopper.workflows import follow_ups
+from shopper.workflows import follow_ups, mail
+from shopper.workflows.mail import DEFAULT_SETTINGS, MailSettings
 
 FAR_FROM_BRANCH_M = 500
 SHORT_NOTES_CHARS = 40
@@ -101,10 +102,11 @@ def _require_review(status: str | None) -> None:
 
 
 def publish(db: Database, visit: dict, actor_id: int, *, with_open_follow_ups: bool = False,
-            now: datetime | None = None) -> None:
-    """Approve and publish: the branch's manager can now read the scorecard. A visit with
-    follow-up questions still open is published only when head office says so
-    (`with_open_follow_ups`); its scorecard then changes as they are answered or close."""
+            now: datetime | None = None, mail_settings: MailSettings = DEFAULT_SETTINGS) -> None:
+    """Approve and publish: the branch's manager can now read the scorecard, and is told by
+    mail (queued in the same transaction). A visit with follow-up questions still open is
+    published only when head office says so (`with_open_follow_ups`); its scorecard then
+    changes as they are answered or close."""
     _in_review(visit)
     with db.atomic():
         _still_in_review(db, visit)
@@ -116,6 +118,7 @@ def publish(db: Database, visit: dict, actor_id: int, *, with_open_follow_ups: b
         change_status(db, visit["id"], "published", actor_id=actor_id,
                       comment=f"{open_follow_ups_sentence(waiting)}; published now"
                       if waiting else "")
+        mail.scorecard_published(db, mail_settings, visit["id"])
 
 
 def open_follow_ups_sentence(waiting: list[dict]) -> str:
@@ -135,8 +138,10 @@ def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:
         change_status(db, visit["id"], "on_hold", actor_id=actor_id, comment=comment)
 
 
-def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) -> None:
-    """Send back with a comment the shopper sees and answers before sending it again."""
+def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str, *,
+                      mail_settings: MailSettings = DEFAULT_SETTINGS) -> None:
+    """Send back with a comment the shopper sees (on the visit, and by mail) and answers
+    before sending it again."""
     _in_review(visit)
     comment = _comment(comment)
     if not comment:
@@ -144,6 +149,7 @@ def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str) ->
     with db.atomic():
         _still_in_review(db, visit)
         change_status(db, visit["id"], "returned", actor_id=actor_id, comment=comment)
+        mail.visit_returned(db, mail_settings, visit["id"], comment)
 
 
 def _comment(text: str) -> str:
