@@ -146,10 +146,17 @@ def close_follow_ups_command():
 @with_appcontext
 def send_mail_command():
     """Send the mail waiting in the outbox (by SMTP, or as .eml files in the instance's
-    mail/ with no MAIL_SERVER); failures are tried again later. Run it every minute, e.g.
-    from cron or a systemd timer (docs/mail.md)."""
+    mail/ with no MAIL_SERVER); failures are tried again later. From DIGEST_HOUR on, first
+    write the day's digests and reminders (once a day, however often it runs). Run it every
+    minute, e.g. from cron or a systemd timer (docs/mail.md)."""
     settings = mail.MailSettings.from_config(current_app.config)
-    result = mail.send_waiting(get_db(), settings, datetime.now(UTC))
+    now = datetime.now(UTC)
+    day = mail.local_day(settings, now)
+    if day is not None:
+        written = mail.queue_daily(get_db(), settings, day, now)
+        if written:
+            click.echo(f"Wrote {written} digest(s) and reminder(s) for {day}.")
+    result = mail.send_waiting(get_db(), settings, now)
     where = (f"to {settings.server}" if settings.server
              else f"as .eml files in {settings.folder}")
     click.echo(f"Sent {result.sent} message(s) {where}; {result.retrying} will be retried; "

@@ -81,6 +81,9 @@ DEFAULTS = {
     "MAIL_RETRY_MAX_MINUTES": 60,
     "MAIL_TIMEOUT_SECONDS": 30,
     "BASE_URL": "http://127.0.0.1:5000",
+    # From this hour of the day (in DEFAULT_TIME_ZONE), `shopper send-mail` writes the day's
+    # digests and reminders, once.
+    "DIGEST_HOUR": 7,
 }
 
 
@@ -122,6 +125,9 @@ def _check_mail(config) -> None:
                          "(implicit TLS) cannot both be on")
     if config["MAIL_PORT"] is not None:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
+    if not 0 <= config["DIGEST_HOUR"] <= 23:
+        raise ValueError("SHOPPER_DIGEST_HOUR must be an hour from 0 to 23")
     for name in ("MAIL_MAX_ATTEMPTS", "MAIL_RETRY_MAX_MINUTES", "MAIL_TIMEOUT_SECONDS"):
         config[name] = int(config[name])
         if config[name] < 1:

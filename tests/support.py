@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from shopper.workflows import demo
+from shopper.workflows.mail import MailSettings
 
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the real default is checked in test_auth
 PASSWORD = demo.PASSWORD
@@ -16,6 +17,9 @@ MANAGER_A = "manager@demo.test"  # manager of LDS01
 MANAGER_B = "manager.b@demo.test"  # manager of MAN01, created here
 OFFICE = "office@demo.test"
 DEACTIVATED = "gone@demo.test"
+
+# What tests that publish, return or assign outside a request pass for mail.
+MAIL_SETTINGS = MailSettings(secret_key="tests' secret", base_url="https://shopper.example.com")
 
 
 

@@ -20,9 +20,10 @@ from shopper.workflows import mail, review
 
 from . import factories
 from .conftest import make_app
-from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
+from .support import MAIL_SETTINGS, MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 
-BASE_URL = "https://shopper.example.com"
+BASE_URL = MAIL_SETTINGS.base_url
+SETTINGS = MAIL_SETTINGS
 
 
 def free_port() -> int:
@@ -60,9 +61,9 @@ def inbox(smtp_port):
 
 
 def smtp_settings(port: int, tmp_path) -> mail.MailSettings:
-    return mail.MailSettings(base_url=BASE_URL, sender="Shopper <mail@shopper.example.com>",
-                             server="127.0.0.1", port=port, folder=str(tmp_path / "mail"),
-                             timeout_seconds=5)
+    return replace(MAIL_SETTINGS, sender="Shopper <mail@shopper.example.com>",
+                   server="127.0.0.1", port=port, folder=str(tmp_path / "mail"),
+                   timeout_seconds=5)
 
 
 def office_id(db) -> int:
@@ -205,7 +206,7 @@ def test_publishing_tells_each_manager_of_the_branch_and_never_names_the_shopper
     before = len(outbox_rows(db))
 
     review.publish(db, visit, office_id(db), with_open_follow_ups=True,
-                   mail_settings=mail.MailSettings(base_url=BASE_URL))
+                   mail_settings=SETTINGS)
 
     rows = outbox_rows(db)[before:]
     assert sorted(r["user_id"] for r in rows) == [m["id"] for m in managers]
@@ -220,7 +221,7 @@ def test_publishing_tells_each_manager_of_the_branch_and_never_names_the_shopper
 
 
 def test_returning_a_visit_tells_its_shopper_with_the_comment_and_a_link(small_db, one_visit):
-    settings = mail.MailSettings(base_url=BASE_URL + "/")
+    settings = replace(SETTINGS, base_url=BASE_URL + "/")
     review.return_to_shopper(small_db, one_visit, office_id(small_db),
                              "Which <b>desk</b> was it?", mail_settings=settings)
     [row] = outbox_rows(small_db)
@@ -236,7 +237,7 @@ def test_the_message_is_written_in_the_transaction_of_the_publication(small_db, 
         pass
 
     with pytest.raises(Boom), small_db.atomic():
-        review.publish(small_db, one_visit, office_id(small_db))
+        review.publish(small_db, one_visit, office_id(small_db), mail_settings=SETTINGS)
         assert len(outbox_rows(small_db)) == 1
         raise Boom
     assert outbox_rows(small_db) == []
@@ -259,7 +260,7 @@ def test_head_office_publishing_on_the_web_links_from_the_configured_base_url(in
 
 
 def test_send_mail_command_sends_what_is_waiting(small_db, one_visit, empty_app, instance):
-    review.publish(small_db, one_visit, office_id(small_db))
+    review.publish(small_db, one_visit, office_id(small_db), mail_settings=SETTINGS)
     runner = empty_app.test_cli_runner()
 
     result = runner.invoke(args=["send-mail"])
@@ -272,7 +273,7 @@ def test_send_mail_command_sends_what_is_waiting(small_db, one_visit, empty_app,
 
 def test_send_mail_command_counts_retries(small_db, one_visit, instance):
     app = make_app(instance, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
-    review.publish(small_db, one_visit, office_id(small_db))
+    review.publish(small_db, one_visit, office_id(small_db), mail_settings=SETTINGS)
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
     assert "Sent 0 message(s) to 127.0.0.1; 1 will be retried; 0 given up." in result.output

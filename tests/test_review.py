@@ -11,7 +11,7 @@ import pytest
 from shopper.workflows import review
 
 from . import factories
-from .support import MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
+from .support import MAIL_SETTINGS, MANAGER_A, OFFICE, SHOPPER, csrf_token, signed_in
 
 
 def waiting(db, code=None):
@@ -141,17 +141,18 @@ def test_a_visit_another_reviewer_just_published_is_not_changed(small_db, one_vi
     on the page they still have open, is refused and changes nothing."""
     db, visit = small_db, one_visit  # the visit as the second reviewer's request read it
     office = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
-    review.publish(db, visit, office)
+    review.publish(db, visit, office, mail_settings=MAIL_SETTINGS)
     history = db.execute("SELECT COUNT(*) FROM audit_log WHERE visit_id = ?",
                          [visit["id"]]).fetchone()[0]
     answers = list(db.query("SELECT * FROM answers WHERE visit_id = ?", [visit["id"]]))
     question = answers[0]["question_id"]
     with pytest.raises(review.ReviewError, match="not waiting for review"):
         {"hold": lambda: review.hold(db, visit, office, "wait"),
-         "return": lambda: review.return_to_shopper(db, visit, office, "redo"),
+         "return": lambda: review.return_to_shopper(db, visit, office, "redo",
+                                                    mail_settings=MAIL_SETTINGS),
          "correct": lambda: review.correct_answer(db, visit, question, "no", False, "typo",
                                                   office),
-         "publish": lambda: review.publish(db, visit, office)}[step]()
+         "publish": lambda: review.publish(db, visit, office, mail_settings=MAIL_SETTINGS)}[step]()
     assert db.execute("SELECT status FROM visits WHERE id = ?",
                       [visit["id"]]).fetchone()[0] == "published"
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE visit_id = ?",

@@ -12,7 +12,7 @@ from shopper.domain.answers import TouchpointEntry
 from shopper.store import visits
 from shopper.workflows import drafts, review, submission
 
-from .support import OFFICE, SHOPPER, csrf_token, signed_in
+from .support import MAIL_SETTINGS, OFFICE, SHOPPER, csrf_token, signed_in
 from .test_shopper_visit import VISIT_UUID, complete, start, visit_row
 
 
@@ -60,7 +60,7 @@ def test_a_late_save_or_send_never_moves_a_published_visit_back(app, db):
     token = csrf_token(shopper, f"/field/visits/{VISIT_UUID}/review")
     shopper.post(f"/field/visits/{VISIT_UUID}/submit", data={"csrf_token": token})
     office_id = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
-    review.publish(db, visit_row(db), office_id)
+    review.publish(db, visit_row(db), office_id, mail_settings=MAIL_SETTINGS)
     stale = {**visit_row(db), "status": "draft"}  # what a page read before publication
     with pytest.raises(visits.VisitLocked):
         submission.submit(db, stale, actor_id=stale["shopper_id"])

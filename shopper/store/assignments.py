@@ -21,10 +21,11 @@ class AssignmentRequest:
 
 
 def create_assignments(db: Database, request: AssignmentRequest,
-                       created_by: int) -> tuple[int, list[str]]:
+                       created_by: int) -> tuple[list[int], list[str]]:
     """Create one assignment per branch, skipping a branch the shopper has been (or will
-    be) sent to within `min_gap_days` of this window. Returns (created, skipped branches)."""
-    created, skipped = 0, []
+    be) sent to within `min_gap_days` of this window. Returns (the new assignments' ids,
+    skipped branches)."""
+    created, skipped = [], []
     gap = timedelta(days=request.min_gap_days)
     with db.atomic():
         for branch_id in request.branch_ids:
@@ -38,13 +39,12 @@ def create_assignments(db: Database, request: AssignmentRequest,
             if clash:
                 skipped.append(clash[0])
                 continue
-            db["assignments"].insert({
+            created.append(db["assignments"].insert({
                 "branch_id": branch_id, "shopper_id": request.shopper_id,
                 "checklist_id": request.checklist_id,
                 "window_start": request.window_start.isoformat(),
                 "window_end": request.window_end.isoformat(), "scenario": request.scenario,
-                "status": "open", "created_by": created_by, "created_at": now()})
-            created += 1
+                "status": "open", "created_by": created_by, "created_at": now()}).last_pk)
     return created, skipped
 
 

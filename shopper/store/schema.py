@@ -342,7 +342,7 @@ def m007_photo_expiry(db):
 # shoppers syncing drafts all day leave the token alone. A new table must be added here or
 # to UNTRACKED_TABLES (tests/test_page_cache.py checks that every table is one or the other).
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
-                    "mail_outbox")  # mail is on no page
+                    "mail_outbox", "mail_preferences", "mail_digest_items")  # mail: no page
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -452,7 +452,10 @@ def m011_mail_outbox(db):
     """Mail waiting to be sent (issue 16), written in the same transaction as the event
     that causes it and sent later by `shopper send-mail` (docs/mail.md). The Message-ID is
     made with the row, so that a message sent twice after a crash carries the same one.
-    `status` is waiting (due at `next_attempt_at`), sent, or failed (given up)."""
+    `status` is waiting (due at `next_attempt_at`), sent, or failed (given up).
+    `unsubscribe_url` becomes the List-Unsubscribe header; `dedupe_key` names a message
+    that must be written once only (a day's digest, a reminder), however often the daily
+    run is repeated."""
     db.executescript(
         """
 CREATE TABLE mail_outbox (
@@ -469,8 +472,38 @@ CREATE TABLE mail_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT,
     sent_at TEXT,
-    last_error TEXT
+    last_error TEXT,
+    unsubscribe_url TEXT,
+    dedupe_key TEXT UNIQUE
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE status = 'waiting';
+"""
+    )
+
+
+@migrations()
+def m012_mail_preferences(db):
+    """Who gets which mail (issue 16). A row only where a user has chosen; otherwise the
+    kind's default (domain/messages.py KINDS) holds. A digest item waits for the user's
+    next daily digest and points at the outbox row that carried it once sent."""
+    db.executescript(
+        """
+CREATE TABLE mail_preferences (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    choice TEXT NOT NULL CHECK (choice IN ('now', 'daily', 'off')),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind)
+);
+CREATE TABLE mail_digest_items (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    outbox_id INTEGER REFERENCES mail_outbox (id) ON DELETE SET NULL
+);
+CREATE INDEX mail_digest_items_waiting ON mail_digest_items (user_id) WHERE outbox_id IS NULL;
 """
     )

@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         field,
         formatting,
+        mail,
         office,
         pages,
         photos,
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     pages.init_app(app)
     formatting.init_app(app)
+    mail.init_app(app)
     for blueprint in (auth.bp, pages.bp, field.bp, photos.bp, branch.bp, office.bp, api.bp):
         app.register_blueprint(blueprint)
     from shopper.cli import register_commands

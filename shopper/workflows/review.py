@@ -18,7 +18,7 @@ from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import change_status, record_answers, score_and_store
 from shopper.workflows import follow_ups, mail
-from shopper.workflows.mail import DEFAULT_SETTINGS, MailSettings
+from shopper.workflows.mail import MailSettings
 
 FAR_FROM_BRANCH_M = 500
 SHORT_NOTES_CHARS = 40
@@ -101,8 +101,8 @@ def _require_review(status: str | None) -> None:
         raise ReviewError("This visit is not waiting for review.")
 
 
-def publish(db: Database, visit: dict, actor_id: int, *, with_open_follow_ups: bool = False,
-            now: datetime | None = None, mail_settings: MailSettings = DEFAULT_SETTINGS) -> None:
+def publish(db: Database, visit: dict, actor_id: int, *, mail_settings: MailSettings,
+            with_open_follow_ups: bool = False, now: datetime | None = None) -> None:
     """Approve and publish: the branch's manager can now read the scorecard, and is told by
     mail (queued in the same transaction). A visit with follow-up questions still open is
     published only when head office says so (`with_open_follow_ups`); its scorecard then
@@ -139,7 +139,7 @@ def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:
 
 
 def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str, *,
-                      mail_settings: MailSettings = DEFAULT_SETTINGS) -> None:
+                      mail_settings: MailSettings) -> None:
     """Send back with a comment the shopper sees (on the visit, and by mail) and answers
     before sending it again."""
     _in_review(visit)

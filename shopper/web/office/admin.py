@@ -16,8 +16,10 @@ from shopper.store import checklists as checklist_store
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
+from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.forms import AccountForm, AssignmentForm, BranchListForm, PersonForm
+from shopper.workflows import assignments as assignment_workflow
 
 
 @bp.route("/branches", methods=["GET", "POST"])
@@ -118,7 +120,9 @@ def assignments():
             places[form.target.data], int(form.shopper_id.data), int(form.checklist_id.data),
             form.window_start.data, form.window_end.data, form.scenario.data,
             form.min_gap_days.data or 0)
-        created, skipped = assignment_store.create_assignments(db, wanted, current_user.id)
+        created, skipped = assignment_workflow.assign(
+            db, wanted, current_user.id,
+            mail_settings=mail_settings())
         message = f"{created} assignment(s) created."
         if skipped:
             message += (f" Skipped (the shopper is sent there within "

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from shopper.store import audit
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
+from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.forms import CorrectionForm, ReviewStepForm
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
 from shopper.workflows import follow_ups, review
-from shopper.workflows.mail import MailSettings
 
 
 @bp.route("/review")
@@ -60,14 +60,12 @@ def review_action(visit_uuid: str, action: str):
                                   form.na.data, form.reason.data, current_user.id)
             flash("Answer corrected and the visit rescored.", "info")
             return redirect(url_for("office.review_visit", visit_uuid=visit_uuid), 303)
-        mail_settings = MailSettings.from_config(current_app.config)
         if action == "publish":
-            review.publish(db, visit, current_user.id,
-                           with_open_follow_ups=form.with_open_follow_ups.data,
-                           mail_settings=mail_settings)
+            review.publish(db, visit, current_user.id, mail_settings=mail_settings(),
+                           with_open_follow_ups=form.with_open_follow_ups.data)
         elif action == "return":
             review.return_to_shopper(db, visit, current_user.id, form.comment.data,
-                                     mail_settings=mail_settings)
+                                     mail_settings=mail_settings())
         else:
             review.hold(db, visit, current_user.id, form.comment.data)
     except review.ReviewError as err:
