@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from shopper.domain.vocabulary import MAX_ACTION, MAX_OWNER
 from shopper.web.forms import Day, stripped
@@ -15,10 +15,10 @@ from shopper.web.forms import Day, stripped
 
 class ActionForm(FlaskForm):
     description = TextAreaField("What will change", filters=[stripped], validators=[
-        InputRequired("Say what will change."),
+        DataRequired("Say what will change."),
         Length(max=MAX_ACTION, message=f"Keep it under {MAX_ACTION:,} characters.")])
     owner = StringField("Who", filters=[stripped], validators=[
-        InputRequired("Say who will do it."),
+        DataRequired("Say who will do it."),
         Length(max=MAX_OWNER, message=f"Keep the name under {MAX_OWNER} characters.")])
     due_date = Day("By when", validators=[
         InputRequired("Give the date it will be done by, e.g. 2026-12-31.")],
@@ -41,5 +41,5 @@ class ActionForm(FlaskForm):
 
 class ActionDoneForm(FlaskForm):
     done_note = TextAreaField("What was done", filters=[stripped], validators=[
-        InputRequired("Say what was done."),
+        DataRequired("Say what was done."),
         Length(max=MAX_ACTION, message=f"Keep it under {MAX_ACTION:,} characters.")])
