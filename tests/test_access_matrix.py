@@ -15,7 +15,7 @@ from shopper.domain.photos import process_photo
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
-from shopper.workflows.scorecards import record_action
+from shopper.workflows.scorecards import complete_action, record_action
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
 
@@ -65,6 +65,7 @@ EXPECTED = {
     "branch.acknowledge": ("POST", (LOGIN, 403, 303, 404, 403, LOGIN)),
     "branch.record_action": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: empty form
     "branch.action_done": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: no note
+    "branch.action_list": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
     # The shopper's own assignment and (published, so locked) visit at branch A.
     "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
@@ -79,6 +80,8 @@ EXPECTED = {
     "field.follow_ups_page": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     # A photo of that visit: its shopper, branch A's manager (published) and head office.
     "photos.show": ("GET", (LOGIN, 200, 200, 404, 200, LOGIN)),
+    # The photo of what was done about the action: whoever may see branch A, no shopper.
+    "photos.action": ("GET", (LOGIN, 404, 200, 404, 200, LOGIN)),
     # The sync API answers 401 (JSON) rather than redirecting to the sign-in page.
     "api.openapi": ("GET", (200, 200, 200, 200, 200, 200)),
     "api.session_info": ("GET", (401, 200, 200, 200, 200, 401)),
@@ -117,7 +120,12 @@ def samples(app, db) -> dict:
     photo = add_photo(db, app.config["PHOTO_FOLDER"], visit_id=visit["id"],
                       photo_uuid="5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
                       processed=process_photo(image.getvalue()))
+    complete_action(db, app.config["PHOTO_FOLDER"], action, "Rota changed", manager,
+                    image.getvalue())
+    action_photo = db.execute("SELECT photo_uuid FROM branch_actions WHERE id = ?",
+                              [action]).fetchone()[0]
     return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
+            "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb", "action": "publish", "kind": "league",

@@ -110,6 +110,8 @@ def failed_question(db, visit):
 
 @pytest.mark.parametrize(("form", "message"), [
     ({"description": "", "owner": "Ana", "due_date": "+7"}, "Say what will change."),
+    ({"description": "   ", "owner": "Ana", "due_date": "+7"}, "Say what will change."),
+    ({"description": "x", "owner": " ", "due_date": "+7"}, "Say who will do it."),
     ({"description": "x", "owner": "", "due_date": "+7"}, "Say who will do it."),
     ({"description": "x", "owner": "Ana", "due_date": "soon"}, "Give the date it will be done"),
     ({"description": "x", "owner": "Ana", "due_date": "-1"}, "cannot be in the past"),

@@ -6,7 +6,8 @@ False) for anything the user may not see, and every page and API call turns that
 - A shopper: their own assignments and visits, and the photos and checklist versions of
   those.
 - A branch manager: their own branches, and those branches' published visits (their
-  scorecards, photos and actions). Never a visit under review, never another branch.
+  scorecards, photos and actions, and the photos of what was done about them). Never a
+  visit under review, never another branch.
 - Head office: everything except a visit still on a phone (draft or incomplete) as a
   scorecard.
 """
@@ -14,7 +15,7 @@ False) for anything the user may not see, and every page and API call turns that
 from __future__ import annotations
 
 from shopper.domain.vocabulary import ON_THE_PHONE
-from shopper.store import reports, visits
+from shopper.store import actions, reports, visits
 from shopper.store.connection import Database
 
 
@@ -131,3 +132,12 @@ def action_for_user(db: Database, user, action_id: int) -> dict | None:
            JOIN visits v ON v.id = a.visit_id
            JOIN manager_branches m ON m.branch_id = a.branch_id AND m.user_id = ?
            WHERE a.id = ? AND v.status = 'published'""", [user.id, action_id]), None)
+
+
+def action_photo_for_user(db: Database, user, photo_uuid: str) -> dict | None:
+    """The action whose photo this is, if the user may see its branch: head office, or a
+    manager of the branch while the visit is published (never a shopper)."""
+    row = actions.photo_by_uuid(db, photo_uuid)
+    if row is None or (user.role != "office" and row["visit_status"] != "published"):
+        return None
+    return row if branch_for_user(db, user, row["branch_id"]) else None

@@ -83,16 +83,25 @@ def visit_touchpoint_row(db: Database, visit_id: int, touchpoint_id: int) -> dic
                          "AND touchpoint_id = ?", [visit_id, touchpoint_id]), None)
 
 
-def published_visits(db: Database, branch_id: int, limit: int = 50) -> list[dict]:
-    """A branch's published visits, newest first: what its manager may read."""
+def published_visits(db: Database, branch_id: int, limit: int = 50, *,
+                     unacknowledged: bool = False) -> list[dict]:
+    """A branch's published visits, newest first: what its manager may read (only those
+    not yet acknowledged, if asked)."""
+    waiting = "AND v.acknowledged_at IS NULL" if unacknowledged else ""
     return list(db.query(
-        """SELECT v.id, v.uuid, v.visit_date, v.score, v.critical_failed, v.acknowledged_at,
+        f"""SELECT v.id, v.uuid, v.visit_date, v.score, v.critical_failed, v.acknowledged_at,
                   cv.name AS checklist_name, cv.version AS checklist_version
            FROM visits v JOIN checklist_versions cv ON cv.id = v.version_id
-           WHERE v.branch_id = ? AND v.status = 'published'
+           WHERE v.branch_id = ? AND v.status = 'published' {waiting}
            ORDER BY v.visit_date DESC, v.id DESC LIMIT ?""",
         [branch_id, limit],
     ))
+
+
+def unacknowledged_count(db: Database, branch_id: int) -> int:
+    """The branch's published scorecards its manager has not yet acknowledged."""
+    return db.execute("SELECT COUNT(*) FROM visits WHERE branch_id = ? AND status = "
+                      "'published' AND acknowledged_at IS NULL", [branch_id]).fetchone()[0]
 
 
 def touchpoint_averages(db: Database, branch_id: int, start: str, end: str) -> list[dict]:

@@ -507,3 +507,20 @@ CREATE TABLE mail_digest_items (
 CREATE INDEX mail_digest_items_waiting ON mail_digest_items (user_id) WHERE outbox_id IS NULL;
 """
     )
+
+
+@migrations()
+def m013_action_photos(db):
+    """What a branch did about a failed standard may come with a photo (issue 16): the
+    repainted sign, the new rota on the wall. Like a visit's photo it is stored as a
+    display copy and a thumbnail in the photo folder, under names the server makes up, and
+    served by its own id after a permission check; an action has at most one."""
+    db.executescript(
+        """
+ALTER TABLE branch_actions ADD COLUMN photo_uuid TEXT;
+ALTER TABLE branch_actions ADD COLUMN photo_name TEXT;
+ALTER TABLE branch_actions ADD COLUMN photo_thumb_name TEXT;
+CREATE UNIQUE INDEX branch_actions_photo ON branch_actions (photo_uuid)
+    WHERE photo_uuid IS NOT NULL;
+"""
+    )

@@ -22,7 +22,21 @@ def show(photo_uuid: str, size: str):
     if photo["expired_at"]:
         abort(410, description=f"This photo was removed {photo['expired_after_days']} days "
                                "after the visit, under the photo retention policy.")
-    name = photo["thumb_name"] if size == "thumb" else photo["stored_name"]
+    return _send(photo["thumb_name"] if size == "thumb" else photo["stored_name"])
+
+
+@bp.route("/actions/<action_photo_uuid>/<any(thumb, display):size>")
+@allow(*ROLES)
+def action(action_photo_uuid: str, size: str):
+    """A photo of what a branch did about a failed standard: for whoever may see the
+    branch (its managers, head office); anyone else is told it does not exist."""
+    found = permissions.action_photo_for_user(get_db(), current_user, action_photo_uuid)
+    if found is None:
+        abort(404)
+    return _send(found["photo_thumb_name"] if size == "thumb" else found["photo_name"])
+
+
+def _send(name: str):
     try:
         path = photo_files.path_of(current_app.config["PHOTO_FOLDER"], name)
         response = send_file(path, mimetype="image/jpeg", max_age=0)

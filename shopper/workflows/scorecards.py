@@ -7,8 +7,10 @@ Who may see a scorecard is decided by `permissions.scorecard_visit`.
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from dataclasses import dataclass, field
 
+from shopper.domain.photos import process_photo
 from shopper.domain.scoring import NOT_MET
 from shopper.store import accounts, actions, audit, reports, visits
 from shopper.store.checklists import load_version
@@ -138,7 +140,12 @@ def record_action(db: Database, visit: dict, question_id: int, action: dict,
         audit.record(db, visit["id"], user_id, "action_recorded", after=action)
 
 
-def complete_action(db: Database, action_id: int, note: str, user_id: int) -> None:
+def complete_action(db: Database, folder: str, action_id: int, note: str, user_id: int,
+                    photo: bytes | None = None) -> None:
+    """Mark an action done with what was done and, optionally, a photo of it (the upload's
+    bytes). A photo that is not one we accept raises PhotoError before anything is kept."""
+    processed = (str(uuidlib.uuid4()), process_photo(photo)) if photo is not None else None
     with db.atomic():
-        visit_id = actions.complete(db, action_id, note)
-        audit.record(db, visit_id, user_id, "action_done", comment=note)
+        visit_id = actions.complete(db, folder, action_id, note, processed)
+        audit.record(db, visit_id, user_id, "action_done", comment=note,
+                     after={"photo": processed[0]} if processed else None)

@@ -1,18 +1,21 @@
 """The branch manager's pages: their own branches' published visits only; head office may
-read them too. Scorecards, acknowledgement, actions on failed standards, CSV export."""
+read them too. Scorecards, acknowledgement, actions on failed standards and the list of a
+branch's actions (marked done with a note and a photo), CSV export."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from shopper.store import exports, permissions, reports
+from shopper.domain import actions as follow_through
+from shopper.domain.photos import PhotoError
+from shopper.store import actions, exports, permissions, reports
 from shopper.web import charts
 from shopper.web.access import allow
 from shopper.web.branch import bp
-from shopper.web.branch.forms import ActionDoneForm, ActionForm
+from shopper.web.branch.forms import ActionDoneForm, ActionFilters, ActionForm
 from shopper.web.db import get_db
 from shopper.web.forms import field_errors
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
@@ -55,11 +58,17 @@ def branch(branch_id: int):
 
 
 def _branch_page(found: dict):
+    """The branch's trend and touchpoints, what is waiting for its manager (scorecards to
+    acknowledge, actions open and overdue), and its published visits: with ?show=new,
+    only those not yet acknowledged."""
     db = get_db()
     today = date.today()
+    only_new = request.args.get("show") == "new"
     return render_template(
         "branch/branch.html", branch=found, trend=_trend(db, found["id"], today, 320, 72),
-        visits=reports.published_visits(db, found["id"]),
+        visits=reports.published_visits(db, found["id"], unacknowledged=only_new),
+        only_new=only_new, unacknowledged=reports.unacknowledged_count(db, found["id"]),
+        action_counts=follow_through.counts(actions.of_branch(db, found["id"]), today),
         touchpoints=reports.touchpoint_changes(db, found["id"], today),
     )
 
@@ -113,18 +122,68 @@ def record_action(visit_uuid: str, question_id: int):
                             _anchor=f"gap-{question_id}"), 303)
 
 
+@bp.route("/<int:branch_id>/actions")
+@allow("manager", "office")
+def action_list(branch_id: int):
+    return _render_actions(_branch(branch_id))
+
+
+def _render_actions(found: dict, errors: dict | None = None, status: int = 200):
+    """The branch's actions by where they stand, filtered as the query string asks."""
+    today = date.today()
+    every = actions.of_branch(get_db(), found["id"])
+    filters = ActionFilters(request.args)
+    filters.offer(every)
+    if not filters.validate():
+        abort(400, description="Choose what to show from the list.")
+    groups = follow_through.grouped(every, today, wanted=filters.state.data,
+                                    touchpoint=filters.touchpoint.data,
+                                    owner=filters.owner.data)
+    response = render_template(
+        "branch/actions.html", branch=found, filters=filters, groups=groups,
+        group_names=follow_through.GROUPS, total=len(every), today=today,
+        due_words=follow_through.due_words, can_act=current_user.role == "manager",
+        errors=errors or {}, posted=request.form if errors else {})
+    return response, status, {"Cache-Control": "private, no-store"}
+
+
 @bp.route("/actions/<int:action_id>/done", methods=["POST"])
 @allow("manager")
 def action_done(action_id: int):
+    """Mark an action done, from the scorecard or (with ?back=actions and the list's
+    filters) from the branch's actions list: refused, that page again with the reasons."""
     db = get_db()
     action = permissions.action_for_user(db, current_user, action_id)
     if action is None:
         abort(404)
     form = ActionDoneForm()
-    if not form.validate():
+    errors = _mark_done(form, action_id)
+    from_list = request.args.get("back") == "actions"
+    if errors and from_list:
+        return _render_actions(_branch(action["branch_id"]), {action_id: errors}, 422)
+    if errors:
         visit = scorecard_visit_or_404(action["visit_uuid"])
-        return _render_scorecard(visit, {action["question_id"]: field_errors(form)}, 422)
-    scorecards.complete_action(db, action_id, form.done_note.data, current_user.id)
+        return _render_scorecard(visit, {action["question_id"]: errors}, 422)
     flash("Action marked done.", "info")
+    if from_list:
+        return redirect(url_for("branch.action_list", branch_id=action["branch_id"],
+                                **ActionFilters(request.args).asked,
+                                _anchor=f"action-{action_id}"), 303)
     return redirect(url_for("branch.scorecard", visit_uuid=action["visit_uuid"],
                             _anchor=f"gap-{action['question_id']}"), 303)
+
+
+def _mark_done(form: ActionDoneForm, action_id: int) -> dict:
+    """Mark the action done as the form says; the refusals by field, if any."""
+    photo = form.photo_bytes
+    if not form.validate():
+        errors = field_errors(form)
+        if photo is not None:  # a page sent back cannot hold on to a chosen file
+            errors["photo"] = "Choose the photo again once the rest is right."
+        return errors
+    try:
+        scorecards.complete_action(get_db(), current_app.config["PHOTO_FOLDER"], action_id,
+                                   form.done_note.data, current_user.id, photo)
+    except PhotoError as err:
+        return {"photo": err.message}
+    return {}
