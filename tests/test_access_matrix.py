@@ -15,6 +15,7 @@ from shopper.domain.photos import process_photo
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
+from shopper.workflows import mail
 from shopper.workflows.scorecards import complete_action, record_action
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
@@ -31,6 +32,9 @@ EXPECTED = {
     "auth.login": ("GET", (200, 302, 302, 302, 302, 200)),
     "auth.logout": ("POST", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "auth.password": ("GET", (LOGIN, 200, 200, 200, 200, LOGIN)),
+    "mail.preferences": ("GET", (LOGIN, 200, 200, 200, 200, LOGIN)),
+    # The signed link is the key: it asks anyone holding it, and changes nothing on GET.
+    "mail.unsubscribe": ("GET", (200, 200, 200, 200, 200, 200)),
     "field.home": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "branch.home": ("GET", (LOGIN, 403, 200, 200, 403, LOGIN)),
     # Branch A (LDS01): its own manager and head office only; manager B gets "not found".
@@ -129,7 +133,9 @@ def samples(app, db) -> dict:
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb", "action": "publish", "kind": "league",
-            "user_id": manager, "checklist_id": 1}
+            "user_id": manager, "checklist_id": 1,
+            "token": mail.unsubscribe_token(mail.MailSettings.from_config(app.config),
+                                            manager, "scorecard_published")}
 
 
 def url_values(samples, rule) -> dict:
