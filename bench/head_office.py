@@ -114,10 +114,12 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
     from shopper.store.checklists import latest_version_id, load_version
     from shopper.store.connection import connect
     from shopper.workflows import demo
+    from shopper.workflows.mail import MailSettings
 
     app = create_app({"INSTANCE_PATH": str(instance), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = connect(app.config["DATABASE"])
-    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
+    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"],
+              mail_settings=MailSettings.from_config(app.config))
     checklist_id = db.execute("SELECT id FROM checklists ORDER BY id").fetchone()[0]
     version = load_version(db, latest_version_id(db, checklist_id))
     sheets = answer_sheets(version, scale.answers_per_visit)

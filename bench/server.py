@@ -24,6 +24,7 @@ from pathlib import Path
 from shopper import create_app
 from shopper.store.connection import connect
 from shopper.workflows import demo
+from shopper.workflows.mail import MailSettings
 
 from .common import ROOT
 
@@ -185,7 +186,8 @@ def _seed(folder: Path) -> Path:
     app = create_app({"INSTANCE_PATH": str(folder), "PASSWORD_HASH_METHOD": FAST_HASH})
     db = connect(app.config["DATABASE"])
     try:
-        demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
+        demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"],
+                  mail_settings=MailSettings.from_config(app.config))
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()

@@ -62,7 +62,8 @@ def create_user_command(email, name, role, branches, password):
 def demo_command():
     """Load the demo data set (safe to run again: nothing is duplicated)."""
     summary = demo.seed(get_db(), current_app.config["PASSWORD_HASH_METHOD"],
-                        current_app.config["PHOTO_FOLDER"])
+                        current_app.config["PHOTO_FOLDER"],
+                        mail_settings=mail.MailSettings.from_config(current_app.config))
     click.echo(summary)
 
 

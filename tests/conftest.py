@@ -15,6 +15,7 @@ from shopper import create_app
 from shopper.store import accounts
 from shopper.store.connection import connect
 from shopper.workflows import demo
+from shopper.workflows.mail import MailSettings
 
 from . import factories
 from .support import DEACTIVATED, FAST_HASH, MANAGER_B, PASSWORD, AuthActions
@@ -66,7 +67,8 @@ def seeded_database(tmp_path_factory):
     instance = tmp_path_factory.mktemp("seed")
     app = make_app(instance)
     db = connect(app.config["DATABASE"])
-    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
+    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"],
+              mail_settings=MailSettings.from_config(app.config))
     accounts.create_user(db, email=MANAGER_B, name="Bea Manager", role="manager",
                          password=PASSWORD, method=FAST_HASH, branch_codes=("MAN01",))
     gone = accounts.create_user(db, email=DEACTIVATED, name="Gone Away", role="shopper",

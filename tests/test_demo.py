@@ -12,12 +12,13 @@ from shopper.domain.scoring import score_visit
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
 from shopper.workflows import demo, submission
+from shopper.workflows.mail import MailSettings
 
 from .support import FAST_HASH
 
 TABLES = ("users", "branches", "manager_branches", "checklists", "checklist_versions",
           "questions", "assignments", "visits", "answers", "visit_touchpoints", "audit_log",
-          "photos")
+          "photos", "branch_actions", "mail_outbox")
 
 
 def table_counts(db):
@@ -26,7 +27,8 @@ def table_counts(db):
 
 def test_loading_twice_changes_nothing(app, db):
     before = table_counts(db)
-    summary = demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
+    summary = demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"],
+                        mail_settings=MailSettings.from_config(app.config))
     assert "nothing changed" in summary
     assert table_counts(db) == before
 
@@ -88,7 +90,8 @@ def test_loading_again_keeps_head_offices_checklist_changes(app, db):
     text = demo.DEFAULT_CHECKLIST.read_text().replace("within 30 seconds", "within 20 seconds")
     import_checklist(db, parse_checklist(text), text)
     versions = db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0]
-    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"])
+    demo.seed(db, FAST_HASH, app.config["PHOTO_FOLDER"],
+              mail_settings=MailSettings.from_config(app.config))
     assert db.execute("SELECT COUNT(*) FROM checklist_versions").fetchone()[0] == versions
 
 
@@ -110,3 +113,23 @@ def test_every_sent_demo_visit_is_complete_as_the_checklists_rules_ask(db):
     assert sent
     incomplete = {v["uuid"]: submission.missing(db, v) for v in sent}
     assert {uuid: m for uuid, m in incomplete.items() if m} == {}
+
+
+def test_the_demo_leaves_messages_waiting_and_the_manager_actions_in_hand(db):
+    """`shopper send-mail` right after `shopper demo` shows mail at once: the manager hears
+    of a newly published scorecard (a critical failure, or the scorecard itself), the
+    shopper of new visits, head office of what waits; and the manager's branch has actions
+    overdue, due tomorrow, due later and done."""
+    waiting = list(db.query("SELECT kind, recipient, subject, text_body FROM mail_outbox "
+                            "WHERE status = 'waiting'"))
+    to_manager = [m for m in waiting if m["recipient"] == "manager@demo.test"]
+    assert any(m["kind"] in ("scorecard_published", "critical_failure") for m in to_manager)
+    assert {"assignment_new", "office_digest", "action_reminder"} <= {m["kind"] for m in waiting}
+    for message in to_manager:
+        assert "Sam Field" not in message["text_body"]
+        assert "shopper@demo.test" not in message["text_body"]
+    today = date.today().isoformat()
+    actions = list(db.query("SELECT due_date, status FROM branch_actions"))
+    assert any(a["status"] == "open" and a["due_date"] < today for a in actions)
+    assert any(a["status"] == "open" and a["due_date"] > today for a in actions)
+    assert any(a["status"] == "done" for a in actions)

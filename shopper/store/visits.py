@@ -409,3 +409,10 @@ def photo_hashes(db: Database, visit_id: int) -> list[dict]:
     """Each photo held for the visit: its uuid and sha256, in the order they arrived."""
     return [{"uuid": r[0], "sha256": r[1]} for r in db.execute(
         "SELECT uuid, sha256 FROM photos WHERE visit_id = ? ORDER BY id", [visit_id])]
+
+
+def sent_of_branch(db: Database, branch_id: int) -> list[dict]:
+    """A branch's visits in review or published, newest first."""
+    return list(db.query(
+        "SELECT * FROM visits WHERE branch_id = ? AND status IN ('submitted', 'on_hold', "
+        "'approved', 'published') ORDER BY visit_date DESC, id DESC", [branch_id]))

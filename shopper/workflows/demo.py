@@ -1,6 +1,8 @@
 """The demo data set: branches in four regions, the default checklist, one account per
-role and seven months of scored visits of varied quality. Deterministic and idempotent:
-running it again changes nothing (every visit has a fixed UUID)."""
+role and seven months of scored visits of varied quality, with the programme around them:
+the demo manager's branch has a scorecard just published, actions open, due and overdue,
+and a handful of messages wait in the mail outbox. Deterministic and idempotent: running it
+again changes nothing (every visit has a fixed UUID, every message a key)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from shopper.domain.checklist_logic import evidence_needed, visibility
 from shopper.domain.photos import process_photo
 from shopper.domain.scoring import Answer, fails_standard
 from shopper.domain.visit_timing import parse_timing
-from shopper.store import accounts, assignments, branches, visits
+from shopper.store import accounts, actions, assignments, branches, visits
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
@@ -28,6 +30,8 @@ from shopper.store.visits import (
     score_and_store,
     start_visit,
 )
+from shopper.workflows import mail, review, scorecards
+from shopper.workflows.mail import MailSettings
 
 DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
 PASSWORD = "demo-password"
@@ -74,10 +78,23 @@ DULL = ["Nobody looked up for a long time", "Felt like I was interrupting",
         "Promised call never came"]
 
 MONTHS_OF_HISTORY = 7
+MANAGED = "LDS01"  # the demo manager's branch
+
+# What the demo manager's branch has in hand: (days from today the action is due, done?).
+# Overdue, due tomorrow, due later, and one done.
+ACTIONS = [(-3, False), (1, False), (12, False), (-10, True)]
+ACTION_TEXTS = [
+    ("Put a greeter on the door from 9 to 11 every weekday", "Priya (deputy manager)"),
+    ("Re-brief the team on offering the savings guide", "Tom (team leader)"),
+    ("Repaint the faded bay lines in the car park", "Facilities"),
+    ("Move the queue sign so it can be seen from the entrance", "Priya (deputy manager)"),
+]
 
 
-def seed(db: Database, password_method: str, photo_folder: str, today: date | None = None) -> str:
-    """Load the demo data and return a summary that names the accounts."""
+def seed(db: Database, password_method: str, photo_folder: str, *,
+         mail_settings: MailSettings, today: date | None = None) -> str:
+    """Load the demo data and return a summary that names the accounts. `mail_settings`
+    builds the links of the messages it leaves waiting."""
     today = today or date.today()
     with db.atomic():
         _branches(db)
@@ -87,7 +104,9 @@ def seed(db: Database, password_method: str, photo_folder: str, today: date | No
             import_checklist(db, checklist, DEFAULT_CHECKLIST.read_text("utf-8"))
         checklist_id = checklist_id_of_slug(db, checklist.slug)
         created = _history(db, users, checklist_id, today, photo_folder)
-        _open_assignments(db, users, checklist_id, today)
+        _open_assignments(db, users, checklist_id, today, mail_settings)
+        _follow_through(db, users, today, photo_folder, mail_settings)
+        mail.queue_daily(db, mail_settings, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
              "Demo data already loaded: nothing changed.",
              "Sign in at http://127.0.0.1:5000 with password "
@@ -127,15 +146,19 @@ def _history(db, users, checklist_id, today, photo_folder) -> int:
             n += 1
             visit_uuid = str(uuid.uuid5(NAMESPACE, f"{code}-{n}"))
             age = (today - day).days
+            next_day = day + timedelta(days=schedule.randint(16, 26))
+            # The managed branch's newest visit is published by head office in
+            # _follow_through, as it would be: its manager hears of it by mail.
+            newest_managed = code == MANAGED and next_day >= today - timedelta(days=2)
             if visits.visit_by_uuid(db, visit_uuid) is None:
                 shopper = shoppers[n % 2]
                 trend = (0.08 if b_index % 3 == 0 else -0.06 if b_index % 3 == 1 else 0) \
                     * (1 - age / (MONTHS_OF_HISTORY * 30))
                 _visit(db, random.Random(visit_uuid), visit_uuid, branch_ids[code], shopper, office, checklist_id,
-                       day, quality + trend, weak, published=age > 12)
+                       day, quality + trend, weak, published=age > 12 and not newest_managed)
                 _photos(db, photo_folder, visit_uuid, code, day)
                 created += 1
-            day += timedelta(days=schedule.randint(16, 26))
+            day = next_day
     return created
 
 
@@ -297,18 +320,47 @@ def _measure(rng: random.Random, q: Question, met: bool):
     return rng.randint(int(target), int(target) + spread) if met else rng.randint(0, max(0, int(target) - 1))
 
 
-def _open_assignments(db, users, checklist_id, today) -> None:
+def _open_assignments(db, users, checklist_id, today, mail_settings) -> None:
     shopper, office = users["shopper@demo.test"], users["office@demo.test"]
     if assignments.has_open_assignment(db, shopper):
         return
     places = [("LDS01", SCENARIOS[0]), ("BHM01", SCENARIOS[1]), ("EDI01", SCENARIOS[3])]
     branch_ids = branches.ids_of_codes(db, [code for code, _ in places])
+    made = []
     for offset, (code, scenario) in enumerate(places):
         branch_id = branch_ids[code]
-        assignments.add_assignment(db, {
+        made.append(assignments.add_assignment(db, {
             "branch_id": branch_id, "shopper_id": shopper, "checklist_id": checklist_id,
             "window_start": (today - timedelta(days=1)).isoformat(),
             "window_end": (today + timedelta(days=7 + 5 * offset)).isoformat(),
             "scenario": scenario, "status": "open", "created_by": office,
             "created_at": f"{today - timedelta(days=3)}T10:00:00Z",
-        })
+        }))
+    mail.assignments_made(db, mail_settings, made)
+
+
+def _follow_through(db, users, today, photo_folder, mail_settings) -> None:
+    """Head office publishes the managed branch's newest visit (its manager is mailed);
+    the manager has acknowledged the older scorecards and has actions in hand on the
+    newest two: overdue, due tomorrow, due later, done."""
+    office, manager = users["office@demo.test"], users["manager@demo.test"]
+    branch_id = branches.ids_of_codes(db, [MANAGED])[MANAGED]
+    newest, *older = visits.sent_of_branch(db, branch_id)
+    if newest["status"] == "submitted":
+        review.publish(db, newest, office, mail_settings=mail_settings,
+                       with_open_follow_ups=True)
+    for visit in older[1:]:
+        scorecards.acknowledge(db, visit, manager)
+    gaps = [(visit, question_id) for visit in (newest, older[0])
+            for question_id in sorted(scorecards.failed_question_ids(db, visit))]
+    for (days, done), (text, owner), (visit, question_id) in zip(
+            ACTIONS, ACTION_TEXTS, gaps, strict=False):
+        if question_id in actions.of_visit(db, visit["id"]):
+            continue
+        scorecards.record_action(db, visit, question_id, {
+            "description": text, "owner": owner,
+            "due_date": (today + timedelta(days=days)).isoformat()}, manager)
+        if done:
+            scorecards.complete_action(
+                db, photo_folder, actions.of_visit(db, visit["id"])[question_id]["id"],
+                "Done: checked on the next three mornings.", manager)

@@ -6,6 +6,7 @@ how to run it and what at-least-once means here."""
 
 from __future__ import annotations
 
+import email.policy
 import os
 import smtplib
 import ssl
@@ -27,6 +28,9 @@ from shopper.store import mail as outbox
 from shopper.store.connection import Database
 
 SMTP_PORTS = {"plain": 25, "starttls": 587, "ssl": 465}
+# Headers are not folded short: a long List-Unsubscribe URL must stay one plain <URL>, not
+# become RFC 2047 encoded words that mail programs will not follow. (998 is SMTP's limit.)
+LONG_LINES = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -366,7 +370,7 @@ def send_waiting(db: Database, settings: MailSettings, now: datetime) -> SendRes
 def email_message(row: dict, settings: MailSettings) -> EmailMessage:
     """The outbox row as a message: plain text, with the HTML as its alternative, under the
     Message-ID recorded when the row was written."""
-    message = EmailMessage()
+    message = EmailMessage(policy=LONG_LINES)
     message["Subject"] = row["subject"]
     message["From"] = settings.sender
     message["To"] = Address(addr_spec=row["recipient"])
