@@ -6,7 +6,7 @@ False) for anything the user may not see, and every page and API call turns that
 - A shopper: their own assignments and visits, and the photos and checklist versions of
   those.
 - A branch manager: their own branches, and those branches' published visits (their
-  scorecards, photos and actions). Never a visit under review, never another branch.
+  scorecards, photos, actions and appeals). Never a visit under review, never another branch.
 - Head office: everything except a visit still on a phone (draft or incomplete) as a
   scorecard.
 """
@@ -14,7 +14,7 @@ False) for anything the user may not see, and every page and API call turns that
 from __future__ import annotations
 
 from shopper.domain.vocabulary import ON_THE_PHONE
-from shopper.store import reports, visits
+from shopper.store import appeals, reports, visits
 from shopper.store.connection import Database
 
 
@@ -131,3 +131,16 @@ def action_for_user(db: Database, user, action_id: int) -> dict | None:
            JOIN visits v ON v.id = a.visit_id
            JOIN manager_branches m ON m.branch_id = a.branch_id AND m.user_id = ?
            WHERE a.id = ? AND v.status = 'published'""", [user.id, action_id]), None)
+
+
+def appeal_for_user(db: Database, user, appeal_id: int) -> dict | None:
+    """An appeal (and its attachment): head office sees every one; a manager those of
+    their branches' published visits; a shopper none (they learn only the outcome, on
+    their own visit, never who appealed)."""
+    appeal = appeals.by_id(db, appeal_id)
+    if appeal is None or user.role == "shopper":
+        return None
+    if user.role == "office":
+        return appeal
+    visit = scorecard_visit(db, user, appeal["visit_uuid"])
+    return appeal if visit is not None else None
