@@ -1,15 +1,16 @@
 """The branch manager's forms, checked by WTForms: an action for a failed standard (what
-will change, who, by when) and what was done."""
+will change, who, by when), what was done, and an appeal against a finding."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from shopper.domain.vocabulary import MAX_ACTION, MAX_OWNER
+from shopper.domain.vocabulary import MAX_ACTION, MAX_NOTE, MAX_OWNER
 from shopper.web.forms import Day, stripped
 
 
@@ -43,3 +44,18 @@ class ActionDoneForm(FlaskForm):
     done_note = TextAreaField("What was done", filters=[stripped], validators=[
         InputRequired("Say what was done."),
         Length(max=MAX_ACTION, message=f"Keep it under {MAX_ACTION:,} characters.")])
+
+
+class AppealForm(FlaskForm):
+    """Why a finding is wrong, and an optional photo or PDF (which the appeals workflow
+    checks by its content, not its name)."""
+
+    reason = TextAreaField("Why the finding is wrong", filters=[stripped], validators=[
+        InputRequired("Say why the finding is wrong."),
+        Length(max=MAX_NOTE, message=f"Keep it under {MAX_NOTE:,} characters.")])
+    attachment = FileField("Photo or PDF")
+
+    @property
+    def attachment_bytes(self) -> bytes:
+        upload = self.attachment.data
+        return upload.read() if upload and getattr(upload, "filename", "") else b""
