@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PIL import Image
 
+from shopper.store import comparisons, reports
 from shopper.store.checklists import load_version
 from shopper.workflows import review
 
@@ -206,6 +207,7 @@ def league_page(client) -> str:
 
 
 def test_overturning_corrects_the_answer_on_the_record_and_rescores(empty_app, small_db, visit):
+    """... and the league table (a kept page), heat map and branch trend follow."""
     appeal_id = appealed(empty_app, small_db, visit)
     office = signed_in(empty_app, OFFICE)
     assert ">50%<" in league_page(office)  # kept (page cache) before the decision
@@ -225,6 +227,11 @@ def test_overturning_corrects_the_answer_on_the_record_and_rescores(empty_app, s
     assert "Badge visible on the rota photo." in entry["comment"]
     league = league_page(office)
     assert ">100%<" in league and ">50%<" not in league
+    november = comparisons.Scope(date(2026, 11, 1), date(2026, 11, 30))
+    [row] = [r for r in comparisons.heat_map(small_db, november)["rows"] if not r["rollup"]]
+    assert row["cells"]["reception"]["score"] == 100
+    trend = reports.monthly_scores(small_db, visit["branch_id"], 1, date(2026, 11, 30))
+    assert trend == [{"month": date(2026, 11, 1), "score": 100}]
     manager_page = scorecard(signed_in(empty_app, MANAGER_A), visit)
     assert ">100<small>" in manager_page and "Overturned" in manager_page
     assert "Badge visible on the rota photo." in manager_page
