@@ -1,6 +1,7 @@
 """A branch manager on a phone challenges a finding on a freshly published scorecard; head
-office, at a desk, overturns it; the manager sees the new score and head office's comment.
-Screenshots of each page at phone and desktop size are left in tests/artifacts/."""
+office, at a desk, overturns it; the manager sees the new score and head office's comment,
+and the shopper the outcome without who asked. Screenshots of each page at phone and
+desktop size are left in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def just_published(app) -> dict:
     db = connect(app.config["DATABASE"])
     try:
         visit = next(db.query(
-            """SELECT v.id, v.uuid, v.score FROM visits v JOIN branches b ON b.id = v.branch_id
+            """SELECT v.id, v.uuid, v.score, u.email AS shopper FROM visits v
+               JOIN branches b ON b.id = v.branch_id JOIN users u ON u.id = v.shopper_id
                WHERE b.code = 'LDS01' AND v.status = 'published'
                  AND EXISTS (SELECT 1 FROM answers a JOIN questions q ON q.id = a.question_id
                              WHERE a.visit_id = v.id AND a.outcome = 'not_met'
@@ -98,3 +100,14 @@ def test_a_manager_appeals_and_head_office_overturns(app, live_server, phone, de
     expect(appeal).to_contain_text("The rota and the photo agree: the badge was on.")
     appeal.scroll_into_view_if_needed()
     at_both_sizes(phone, "appeal-decided")
+
+    shopper = phone.context.browser.new_context(**PHONE).new_page()
+    sign_in(shopper, live_server, visit["shopper"])
+    shopper.goto(f"{live_server}/field/visits/{visit['uuid']}/review")
+    outcome = shopper.locator(".appeal-decision")
+    expect(outcome).to_contain_text("This finding was reviewed after the visit was published.")
+    assert REASON not in shopper.content() and MANAGER_A not in shopper.content()
+    outcome.scroll_into_view_if_needed()
+    assert_fits_phone(shopper)
+    screenshot(shopper, "appeal-outcome-shopper-phone")
+    shopper.context.close()
