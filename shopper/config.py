@@ -63,6 +63,10 @@ DEFAULTS = {
     "DEFAULT_TIME_ZONE": "Europe/London",
     # Days after its due date that a follow-up question stays open (docs/scoring.md).
     "FOLLOW_UP_GRACE_DAYS": 3,
+    # Days after a scorecard's publication that its branch manager may appeal a finding
+    # (docs/scoring.md), and the largest PDF an appeal may carry.
+    "APPEAL_WINDOW_DAYS": 14,
+    "APPEAL_DOCUMENT_MAX_BYTES": 5 * 1024 * 1024,
     # Mail (docs/mail.md). With no MAIL_SERVER, `shopper send-mail` writes each message as an
     # .eml file in the instance folder's mail/ instead. MAIL_USE_TLS is STARTTLS (port 587
     # by default); MAIL_USE_SSL is implicit TLS from the first byte (port 465 by default);
@@ -107,9 +111,10 @@ def load(app, test_config: dict | None) -> None:
     # A number of bytes, checked at start-up rather than at the first page kept.
     app.config["PAGE_CACHE_BYTES"] = int(app.config["PAGE_CACHE_BYTES"])
     app.config["DEFAULT_TIME_ZONE"] = check_zone(app.config["DEFAULT_TIME_ZONE"])
-    app.config["FOLLOW_UP_GRACE_DAYS"] = int(app.config["FOLLOW_UP_GRACE_DAYS"])
-    if app.config["FOLLOW_UP_GRACE_DAYS"] < 0:
-        raise ValueError("SHOPPER_FOLLOW_UP_GRACE_DAYS must be 0 or more")
+    for name in ("FOLLOW_UP_GRACE_DAYS", "APPEAL_WINDOW_DAYS", "APPEAL_DOCUMENT_MAX_BYTES"):
+        app.config[name] = int(app.config[name])
+        if app.config[name] < 0:
+            raise ValueError(f"SHOPPER_{name} must be 0 or more")
     _check_mail(app.config)
     app.config.setdefault("MAIL_FOLDER", str(instance / app.config["MAIL_FOLDER_NAME"]))
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from shopper.domain.photos import process_photo
+from shopper.store import appeals, photo_files
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
@@ -70,6 +71,12 @@ EXPECTED = {
     "branch.record_action": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: empty form
     "branch.action_done": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: no note
     "branch.action_list": ("GET", (LOGIN, 403, 200, 404, 200, LOGIN)),
+    "branch.appeal": ("POST", (LOGIN, 403, 422, 404, 403, LOGIN)),  # reached: no reason
+    # An appeal against that finding, with a photo: never shown to the shopper.
+    "photos.appeal_attachment": ("GET", (LOGIN, 404, 200, 404, 200, LOGIN)),
+    "office.appeals_waiting": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.appeal": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.decide_appeal": ("POST", (LOGIN, 403, 403, 403, 422, LOGIN)),  # reached: no comment
     # The shopper's own assignment and (published, so locked) visit at branch A.
     "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
@@ -119,23 +126,32 @@ def samples(app, db) -> dict:
         """SELECT a.id FROM assignments a JOIN users u ON u.id = a.shopper_id
            WHERE a.branch_id = ? AND a.status = 'open' AND u.email = ?""",
         [branch_a, SHOPPER]).fetchone()[0]
-    image = io.BytesIO()
-    Image.new("RGB", (64, 48), "teal").save(image, "JPEG")
     photo = add_photo(db, app.config["PHOTO_FOLDER"], visit_id=visit["id"],
                       photo_uuid="5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
-                      processed=process_photo(image.getvalue()))
+                      processed=process_photo(photo_bytes()))
     complete_action(db, app.config["PHOTO_FOLDER"], action, "Rota changed", manager,
-                    image.getvalue())
+                    photo_bytes())
     action_photo = db.execute("SELECT photo_uuid FROM branch_actions WHERE id = ?",
                               [action]).fetchone()[0]
-    return {"branch_id": branch_a, "filename": "app.css", "visit_uuid": visit["uuid"],
-            "action_photo_uuid": action_photo,
+    thumb = photo_files.write(app.config["PHOTO_FOLDER"], photo_bytes(), "-t")
+    appeal = appeals.add(db, visit=visit, question_id=failed, made_by=manager,
+                         reason="The greeter was busy with a delivery.",
+                         attachment={"kind": "photo", "name": thumb, "thumb": thumb,
+                                     "bytes": 100})
+    return {"appeal_id": appeal, "branch_id": branch_a, "filename": "app.css",
+            "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],
             "size": "thumb", "action": "publish", "kind": "league",
             "user_id": manager, "checklist_id": 1,
             "token": mail.unsubscribe_token(mail.MailSettings.from_config(app.config),
                                             manager, "scorecard_published")}
+
+
+def photo_bytes() -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(image, "JPEG")
+    return image.getvalue()
 
 
 def url_values(samples, rule) -> dict:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from shopper.domain.scoring import Answer
-from shopper.store import comparisons, schema, visits
+from shopper.store import appeals, comparisons, schema, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import connect
 from shopper.web import page_cache
@@ -70,8 +70,17 @@ def rename_a_shopper(db, _visit_id):
     db.execute("UPDATE users SET name = 'Renamed' WHERE email = ?", [SHOPPER])
 
 
+def appeal_a_published_finding(db, _visit_id):
+    published = visit_in(db, "LDS01", "published")
+    failed = db.execute("SELECT question_id FROM answers WHERE visit_id = ? AND "
+                        "outcome = 'not_met'", [published["id"]]).fetchone()[0]
+    appeals.add(db, visit=published, question_id=failed, made_by=published["shopper_id"],
+                reason="The scorecard shows appeals.")
+
+
 @pytest.mark.parametrize("change", [publish, rename_branch, correct_published_answer,
-                                    expire_a_published_photo, rename_a_shopper])
+                                    expire_a_published_photo, rename_a_shopper,
+                                    appeal_a_published_finding])
 def test_changes_to_published_results_replace_the_token(db, change):
     submitted = visit_in(db, "MAN01", "submitted")
     before = token(db)

@@ -115,6 +115,34 @@ _PARSERS = {"yes_no": _yes_no, "scale": _scale, "choice": _choice,
             "text": _text, "photo": _photo}
 
 
+def meeting_answer(q: Question) -> str:
+    """An answer, as a person types it, that meets the question's standard: what head
+    office is offered when it overturns an appeal against a finding. The best option of
+    a choice, every option of a multi-choice that earns points, the target of a measure."""
+    if q.kind == "yes_no":
+        return q.expected or "yes"
+    if q.kind == "scale":
+        return str(q.pass_min)
+    if q.kind == "choice":
+        return max(q.options, key=lambda o: o.points).label
+    if q.kind == "multi_choice":
+        return "; ".join(o.label for o in q.options if o.points > 0)
+    if q.kind in ("number", "duration"):
+        return f"{q.target:g}"
+    return ""
+
+
+def answer_options(q: Question) -> list[str] | None:
+    """The answers to pick from, for a question with a short list of them (None: typed)."""
+    if q.kind == "yes_no":
+        return ["yes", "no"]
+    if q.kind == "scale":
+        return ["1", "2", "3", "4", "5"]
+    if q.kind == "choice":
+        return [o.label for o in q.options]
+    return None
+
+
 def check_length(text: str, limit: int, what: str) -> str:
     text = (text or "").strip()
     if len(text) > limit:

@@ -237,6 +237,23 @@ def consistency(db: Database, scope: Scope) -> dict:
     return {"branches": branches, "touchpoints": touchpoints}
 
 
+def appeal_counts(db: Database, scope: Scope) -> dict:
+    """Appeals against the findings of the visits in scope, per branch (which branches
+    challenge most) and per shopper (whose findings are overturned most): how many were
+    made, and how many overturned."""
+    where, params = scope.where()
+    counts = {}
+    for who, join in (("branches", "b.id, b.name"), ("shoppers", "u.id, u.name")):
+        counts[who] = list(db.query(
+            f"""SELECT {join}, COUNT(*) AS made,
+                       SUM(ap.status = 'overturned') AS overturned,
+                       SUM(ap.status = 'open') AS waiting
+                FROM appeals ap JOIN visits v ON v.id = ap.visit_id
+                JOIN branches b ON b.id = v.branch_id JOIN users u ON u.id = v.shopper_id
+                WHERE {where} GROUP BY 1 ORDER BY made DESC, overturned DESC, 2""", params))
+    return counts
+
+
 def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]:
     """The standards most often not met across the network, each with the branches where
     it fails most. Questions are matched across checklist versions by touchpoint and key.

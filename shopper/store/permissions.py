@@ -6,8 +6,8 @@ False) for anything the user may not see, and every page and API call turns that
 - A shopper: their own assignments and visits, and the photos and checklist versions of
   those.
 - A branch manager: their own branches, and those branches' published visits (their
-  scorecards, photos and actions, and the photos of what was done about them). Never a
-  visit under review, never another branch.
+  scorecards, photos, actions and appeals, and the photos of what was done about the
+  actions). Never a visit under review, never another branch.
 - Head office: everything except a visit still on a phone (draft or incomplete) as a
   scorecard.
 """
@@ -15,7 +15,7 @@ False) for anything the user may not see, and every page and API call turns that
 from __future__ import annotations
 
 from shopper.domain.vocabulary import ON_THE_PHONE
-from shopper.store import actions, reports, visits
+from shopper.store import actions, appeals, reports, visits
 from shopper.store.connection import Database
 
 
@@ -141,3 +141,16 @@ def action_photo_for_user(db: Database, user, photo_uuid: str) -> dict | None:
     if row is None or (user.role != "office" and row["visit_status"] != "published"):
         return None
     return row if branch_for_user(db, user, row["branch_id"]) else None
+
+
+def appeal_for_user(db: Database, user, appeal_id: int) -> dict | None:
+    """An appeal (and its attachment): head office sees every one; a manager those of
+    their branches' published visits; a shopper none (they learn only the outcome, on
+    their own visit, never who appealed)."""
+    appeal = appeals.by_id(db, appeal_id)
+    if appeal is None or user.role == "shopper":
+        return None
+    if user.role == "office":
+        return appeal
+    visit = scorecard_visit(db, user, appeal["visit_uuid"])
+    return appeal if visit is not None else None

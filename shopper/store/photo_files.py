@@ -1,5 +1,6 @@
-"""Photo files on disk, under the instance folder (never under static/), with names the
-server makes up: nothing of the uploaded file name reaches the disk."""
+"""Photo files (and the PDFs that appeals carry) on disk, under the instance folder (never
+under static/), with names the server makes up: nothing of the uploaded file name reaches
+the disk."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import secrets
 from pathlib import Path
 
 
-def write(folder: str, data: bytes, suffix: str) -> str:
-    """Write `data` durably under a new random name; return the name relative to folder."""
+def write(folder: str, data: bytes, suffix: str, extension: str = ".jpg") -> str:
+    """Write `data` durably under a new random name; return the name relative to folder.
+    Photos are JPEGs; an appeal's document is a PDF."""
     token = secrets.token_hex(16)
-    name = f"{token[:2]}/{token}{suffix}.jpg"
+    name = f"{token[:2]}/{token}{suffix}{extension}"
     path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "xb") as fh:

@@ -344,7 +344,7 @@ def m007_photo_expiry(db):
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
                     "mail_outbox", "mail_preferences", "mail_digest_items")  # mail: no page
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
-                    "follow_ups")
+                    "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
 
 
@@ -524,3 +524,40 @@ CREATE UNIQUE INDEX branch_actions_photo ON branch_actions (photo_uuid)
     WHERE photo_uuid IS NOT NULL;
 """
     )
+
+
+@migrations()
+def m014_appeals(db):
+    """A branch manager challenges a finding on a published scorecard (issue 16, item 4):
+    which standard, why, and an optional photo (the display copy and thumbnail the photo
+    pipeline made) or PDF, kept in the photo folder under names the server makes up. Head
+    office upholds it (the finding stands) or overturns it (the answer is corrected, the
+    visit rescored), with a comment. One open appeal per standard of a visit. The
+    scorecard shows them, so a change draws a new page token (track_changes)."""
+    db.executescript(
+        """
+CREATE TABLE appeals (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    question_id INTEGER NOT NULL REFERENCES questions (id),
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    made_by INTEGER NOT NULL REFERENCES users (id),
+    made_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    attachment_kind TEXT CHECK (attachment_kind IN ('photo', 'pdf')),
+    attachment_name TEXT UNIQUE,
+    attachment_thumb TEXT UNIQUE,
+    attachment_bytes INTEGER,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'upheld', 'overturned')),
+    decided_by INTEGER REFERENCES users (id),
+    decided_at TEXT,
+    decision_comment TEXT NOT NULL DEFAULT '',
+    CHECK ((attachment_kind IS NULL) = (attachment_name IS NULL))
+);
+CREATE UNIQUE INDEX appeals_one_open ON appeals (visit_id, question_id) WHERE status = 'open';
+CREATE INDEX appeals_visit ON appeals (visit_id, question_id);
+CREATE INDEX appeals_waiting ON appeals (made_at) WHERE status = 'open';
+CREATE INDEX appeals_branch ON appeals (branch_id, status);
+"""
+    )
+    track_changes(db, "appeals")

@@ -7,6 +7,7 @@ from datetime import date
 from flask import current_app
 from markupsafe import Markup
 
+from shopper.domain.appeals import outcome_sentence
 from shopper.domain.follow_ups import short_day
 from shopper.domain.visit_timing import local_clock
 
@@ -82,3 +83,4 @@ def init_app(app):
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["short_day"] = short_day
     app.jinja_env.filters["visit_times"] = visit_times
+    app.jinja_env.filters["appeal_outcome"] = outcome_sentence

@@ -1,11 +1,11 @@
 """Photo housekeeping: orphaned files, and photos past the retention period.
 
 An orphan is a file in the photo folder that no photo row, nor a branch action's photo,
-names. `visits.add_photo` (and `actions.complete`) writes a photo's files before its row is
-committed, so a crash (or a rolled-back transaction) in between leaves them behind. An
-upload in progress looks the same for a moment, so only files older than a grace period
-count; and only files named the way `photo_files.write` names them: anything else in the
-folder was put there by someone else.
+nor an appeal's attachment, names. `visits.add_photo` (and `actions.complete`) writes a
+photo's files before its row is committed, so a crash (or a rolled-back transaction) in
+between leaves them behind. An upload in progress looks the same for a moment, so only
+files older than a grace period count; and only files named the way `photo_files.write`
+names them: anything else in the folder was put there by someone else.
 
 Retention goes by the visit's date (`visits.visit_date`), not by when the photo arrived:
 "photos of visits more than N days old", so all of a visit's photos go on the same day
@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from shopper.store import actions, audit, visits
+from shopper.store import actions, appeals, audit, visits
 from shopper.store.connection import Database, now
 
 log = logging.getLogger(__name__)
 
-# "ab/ab…(32 hex digits)…jpg", "-t" before ".jpg" for a thumbnail: see photo_files.write.
-STORED_NAME = re.compile(r"([0-9a-f]{2})/\1[0-9a-f]{30}(-t)?\.jpg")
+# "ab/ab…(32 hex digits)…jpg", "-t" before ".jpg" for a thumbnail, ".pdf" for an appeal's
+# document: see photo_files.write.
+STORED_NAME = re.compile(r"([0-9a-f]{2})/\1[0-9a-f]{30}(-t)?\.(?:jpg|pdf)")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def clean_orphans(db: Database, folder: str, *, older_than: timedelta,
     moments ago, inside the grace period, so it is left."""
     at = time.time() if at is None else at
     files = list_photo_files(folder)
-    known = visits.photo_file_names(db) | actions.photo_file_names(db)
+    known = (visits.photo_file_names(db) | actions.photo_file_names(db)
+             | appeals.attachment_file_names(db))
     found = orphans(files, known, now=at,
                     grace_seconds=older_than.total_seconds())
     result = Cleanup(found)

@@ -21,6 +21,7 @@ from shopper.workflows import follow_ups, mail
 from shopper.workflows.mail import MailSettings
 
 FAR_FROM_BRANCH_M = 500
+PUBLISHED = ("published",)
 SHORT_NOTES_CHARS = 40
 
 
@@ -87,18 +88,19 @@ def queue(db: Database, visit_id: int | None = None) -> list[dict]:
 
 
 def _in_review(visit: dict) -> None:
-    _require_review(visit["status"])
+    _require_status(visit["status"])
 
 
-def _still_in_review(db: Database, visit: dict) -> None:
+def _status_still(db: Database, visit: dict, allowed: tuple[str, ...] = IN_REVIEW) -> None:
     """The same check inside the write transaction, on the visit as it is now: another
     reviewer may have published or returned it since this request read it."""
-    _require_review(visits.status_of(db, visit["id"]))
+    _require_status(visits.status_of(db, visit["id"]), allowed)
 
 
-def _require_review(status: str | None) -> None:
-    if status not in IN_REVIEW:
-        raise ReviewError("This visit is not waiting for review.")
+def _require_status(status: str | None, allowed: tuple[str, ...] = IN_REVIEW) -> None:
+    if status not in allowed:
+        raise ReviewError("This visit is not waiting for review." if allowed == IN_REVIEW
+                          else "This visit is not published.")
 
 
 def publish(db: Database, visit: dict, actor_id: int, *, mail_settings: MailSettings,
@@ -109,7 +111,7 @@ def publish(db: Database, visit: dict, actor_id: int, *, mail_settings: MailSett
     changes as they are answered or close."""
     _in_review(visit)
     with db.atomic():
-        _still_in_review(db, visit)
+        _status_still(db, visit)
         waiting = follow_ups.open_of_visit(db, visit["id"], now)
         if waiting and not with_open_follow_ups:
             raise ReviewError(f"{open_follow_ups_sentence(waiting)}: to publish now, tick "
@@ -134,7 +136,7 @@ def hold(db: Database, visit: dict, actor_id: int, comment: str) -> None:
     _in_review(visit)
     comment = _comment(comment)
     with db.atomic():
-        _still_in_review(db, visit)
+        _status_still(db, visit)
         change_status(db, visit["id"], "on_hold", actor_id=actor_id, comment=comment)
 
 
@@ -147,7 +149,7 @@ def return_to_shopper(db: Database, visit: dict, actor_id: int, comment: str, *,
     if not comment:
         raise ReviewError("Say what the shopper should change or explain.")
     with db.atomic():
-        _still_in_review(db, visit)
+        _status_still(db, visit)
         change_status(db, visit["id"], "returned", actor_id=actor_id, comment=comment)
         mail.visit_returned(db, mail_settings, visit["id"], comment)
 
@@ -158,10 +160,14 @@ def _comment(text: str) -> str:
 
 
 def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bool,
-                   reason: str, actor_id: int) -> None:
+                   reason: str, actor_id: int, *, appeal_id: int | None = None) -> None:
     """Change one answer, with a reason; kept in the audit log with before and after, and
-    the visit rescored."""
-    _in_review(visit)
+    the visit rescored. A visit in review may be corrected; a published one only when head
+    office overturns an appeal against that finding (`appeal_id`: workflows/appeals.decide
+    calls this inside its own transaction), and then every page built from published
+    results changes with it."""
+    allowed = PUBLISHED if appeal_id is not None else IN_REVIEW
+    _require_status(visit["status"], allowed)
     reason = _comment(reason)
     if not reason:
         raise ReviewError("Give a reason for the correction.")
@@ -174,8 +180,12 @@ def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bo
     except AnswerError as err:
         raise ReviewError(str(err)) from None
     before = visits.answer_row(db, visit["id"], question_id)
+    after = {"question_id": question_id, "value": None if answer is None else answer.value,
+             "na": bool(answer and answer.na)}
+    if appeal_id is not None:
+        after["appeal_id"] = appeal_id
     with db.atomic():
-        _still_in_review(db, visit)
+        _status_still(db, visit, allowed)
         record_answers(db, visit["id"], {question_id: (answer, None)})
         score_and_store(db, visit["id"])
         audit.record(db, visit["id"], actor_id, "answer_corrected",
@@ -183,7 +193,4 @@ def correct_answer(db: Database, visit: dict, question_id: int, raw: str, na: bo
                       "value": None if not before or before["value"] is None
                       else json.loads(before["value"]),
                       "na": bool(before and before["na"])},
-              after={"question_id": question_id,
-                     "value": None if answer is None else answer.value,
-                     "na": bool(answer and answer.na)},
-              comment=reason)
+              after=after, comment=reason)

@@ -1,6 +1,6 @@
 """The branch manager's forms, checked by WTForms: an action for a failed standard (what
-will change, who, by when), what was done (with a photo, if any), and the actions list's
-filters."""
+will change, who, by when), what was done (with a photo, if any), the actions list's
+filters, and an appeal against a finding."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from shopper.domain.actions import FILTERS
-from shopper.domain.vocabulary import MAX_ACTION, MAX_OWNER
+from shopper.domain.vocabulary import MAX_ACTION, MAX_NOTE, MAX_OWNER
 from shopper.web.forms import Day, stripped
 
 
@@ -85,3 +85,18 @@ class ActionFilters(Form):
     def asked(self) -> dict:
         """The filters as the query string names them, empty ones left out."""
         return {f.name: f.data for f in self if f.data}
+
+
+class AppealForm(FlaskForm):
+    """Why a finding is wrong, and an optional photo or PDF (which the appeals workflow
+    checks by its content, not its name)."""
+
+    reason = TextAreaField("Why the finding is wrong", filters=[stripped], validators=[
+        DataRequired("Say why the finding is wrong."),
+        Length(max=MAX_NOTE, message=f"Keep it under {MAX_NOTE:,} characters.")])
+    attachment = FileField("Photo or PDF")
+
+    @property
+    def attachment_bytes(self) -> bytes:
+        upload = self.attachment.data
+        return upload.read() if upload and getattr(upload, "filename", "") else b""

@@ -1,6 +1,7 @@
 """The branch manager's pages: their own branches' published visits only; head office may
-read them too. Scorecards, acknowledgement, actions on failed standards and the list of a
-branch's actions (marked done with a note and a photo), CSV export."""
+read them too. Scorecards, acknowledgement, actions on failed standards, the list of a
+branch's actions (marked done with a note and a photo), appeals against findings, CSV
+export."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 
 from shopper.domain import actions as follow_through
+from shopper.domain.appeals import AppealError
 from shopper.domain.photos import PhotoError
 from shopper.store import actions, exports, permissions, reports
 from shopper.web import charts
 from shopper.web.access import allow
 from shopper.web.branch import bp
-from shopper.web.branch.forms import ActionDoneForm, ActionFilters, ActionForm
+from shopper.web.branch.forms import ActionDoneForm, ActionFilters, ActionForm, AppealForm
 from shopper.web.db import get_db
 from shopper.web.forms import field_errors
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
-from shopper.workflows import scorecards
+from shopper.workflows import appeals, scorecards
 
 TREND_MONTHS = 12
 
@@ -84,12 +86,21 @@ def export(branch_id: int):
     return response
 
 
-def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200):
-    response = render_template("branch/scorecard.html", errors=errors or {},
-                               posted=request.form if errors else {},
-                               can_act=current_user.role == "manager", today=date.today(),
-                               **scorecard_parts(visit, with_shopper=current_user.role == "office"))
+def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200, *,
+                      appeal_errors: dict | None = None):
+    """The scorecard; `errors` and `appeal_errors` hold a refused form's messages by
+    question id, shown beside the form with what was typed."""
+    refused = errors or appeal_errors
+    response = render_template(
+        "branch/scorecard.html", errors=errors or {}, appeal_errors=appeal_errors or {},
+        posted=request.form if refused else {}, can_act=current_user.role == "manager",
+        today=date.today(), appeals=appeals.of_visit(get_db(), visit, _appeal_rules()),
+        **scorecard_parts(visit, with_shopper=current_user.role == "office"))
     return response, status, {"Cache-Control": "private, no-store"}
+
+
+def _appeal_rules() -> appeals.Rules:
+    return appeals.Rules.from_config(current_app.config)
 
 
 @bp.route("/visits/<visit_uuid>")
@@ -106,13 +117,20 @@ def acknowledge(visit_uuid: str):
     return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid), 303)
 
 
+def _finding_or_404(visit_uuid: str, question_id: int, findings) -> dict:
+    """The visit a form about one of its findings is for; 404 unless `question_id` is one
+    of `findings(db, visit)` (the failed standards an action or an appeal may answer)."""
+    visit = scorecard_visit_or_404(visit_uuid)
+    if question_id not in findings(get_db(), visit):
+        abort(404)
+    return visit
+
+
 @bp.route("/visits/<visit_uuid>/actions/<int:question_id>", methods=["POST"])
 @allow("manager")
 def record_action(visit_uuid: str, question_id: int):
     db = get_db()
-    visit = scorecard_visit_or_404(visit_uuid)
-    if question_id not in scorecards.failed_question_ids(db, visit):
-        abort(404)
+    visit = _finding_or_404(visit_uuid, question_id, scorecards.failed_question_ids)
     form = ActionForm()
     if not form.validate():
         return _render_scorecard(visit, {question_id: field_errors(form)}, 422)
@@ -187,3 +205,25 @@ def _mark_done(form: ActionDoneForm, action_id: int) -> dict:
     except PhotoError as err:
         return {"photo": err.message}
     return {}
+
+
+@bp.route("/visits/<visit_uuid>/appeals/<int:question_id>", methods=["POST"])
+@allow("manager")
+def appeal(visit_uuid: str, question_id: int):
+    """Challenge one finding of the scorecard; head office decides."""
+    db = get_db()
+    visit = _finding_or_404(visit_uuid, question_id, appeals.appealable_question_ids)
+    form = AppealForm()
+    if not form.validate():
+        return _render_scorecard(visit, appeal_errors={question_id: field_errors(form)},
+                                 status=422)
+    try:
+        appeals.make(db, current_app.config["PHOTO_FOLDER"], visit, question_id,
+                     form.reason.data, current_user.id, attachment=form.attachment_bytes,
+                     rules=_appeal_rules())
+    except AppealError as err:
+        return _render_scorecard(visit, appeal_errors={question_id: {"appeal": str(err)}},
+                                 status=422)
+    flash("Appeal sent: head office will decide, and the outcome will show here.", "info")
+    return redirect(url_for("branch.scorecard", visit_uuid=visit_uuid,
+                            _anchor=f"gap-{question_id}"), 303)

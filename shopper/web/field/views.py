@@ -36,7 +36,7 @@ from shopper.web.field import bp
 from shopper.web.pages import kept_on_the_phone
 from shopper.web.rules import visit_rules
 from shopper.web.touchpoint_screen import SHELL_VISIT, empty_screen
-from shopper.workflows import drafts, follow_ups, scorecards, submission
+from shopper.workflows import appeals, drafts, follow_ups, scorecards, submission
 
 
 def own_visit(visit_uuid: str) -> dict:
@@ -356,12 +356,12 @@ def _review_page(visit: dict, timing_errors: dict | None = None, posted=None):
 
 def _sent_visit(db, visit: dict) -> dict:
     """A sent visit as its shopper reads it back: the scorecard's touchpoints (answers in
-    words, moments, notes, photos), and what head office wrote when it returned the visit
-    (its other notes are its own)."""
+    words, moments, notes, photos), what head office wrote when it returned the visit (its
+    other notes are its own), and the outcome of any appeal against a finding."""
     comments = [entry for entry in reversed(audit.history(db, visit["id"]))
                 if entry["comment"] and entry["action"] == "status:returned"]
     return {"touchpoints": scorecards.build(db, visit, with_shopper=False).touchpoints,
-            "comments": comments}
+            "comments": comments, "appeals": appeals.outcomes_for_shopper(db, visit)}
 
 
 @bp.route("/visits/<visit_uuid>/timing", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from shopper.domain.comparisons import with_region_rollups
-from shopper.store import comparisons, exports, permissions, reports
+from shopper.store import appeals, comparisons, exports, permissions, reports
 from shopper.web import charts, page_cache
 from shopper.web.access import allow
 from shopper.web.db import get_db
@@ -42,6 +42,7 @@ def home():
         "office/home.html",
         counts=reports.visits_by_status(db),
         follow_up=reports.follow_up_counts(db, scope.end),
+        appeals_waiting=appeals.waiting_count(db),
         top=league_display(top), bottom=league_display(bottom),
         hidden=len(league) - len(top) - len(bottom), **filter_choices(scope),
     )
@@ -131,8 +132,9 @@ def trends():
 @allow("office")
 def consistency():
     scope = scope_asked()
-    return render_template("office/consistency.html",
-                           spread=comparisons.consistency(get_db(), scope), **filter_choices(scope))
+    db = get_db()
+    return render_template("office/consistency.html", spread=comparisons.consistency(db, scope),
+                           appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
 
 
 @bp.route("/standards")

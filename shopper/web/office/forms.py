@@ -1,6 +1,6 @@
 """Head office's fixed-shape forms, checked by WTForms: the branch list upload, a new
-account, a change to a person, an assignment, and the review steps. Each refusal names
-the field by the label the page shows."""
+account, a change to a person, an assignment, the review steps and appeal decisions. Each
+refusal names the field by the label the page shows."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from shopper.domain.appeals import OUTCOMES
 from shopper.domain.vocabulary import (
     MAX_EMAIL,
     MAX_NAME,
@@ -154,3 +155,18 @@ class CorrectionForm(FlaskForm):
     na = BooleanField("Not applicable", false_values=("", "0", "false"))
     reason = TextAreaField("Reason", filters=[stripped], validators=[
         Length(max=MAX_NOTE, message=f"Keep the reason under {MAX_NOTE:,} characters.")])
+
+
+class AppealDecisionForm(FlaskForm):
+    """Head office's decision on an appeal: the finding stands or is overturned, the
+    corrected answer when it is (checked against the question by the review workflow), and
+    a comment, which the branch manager and the shopper read."""
+
+    outcome = StringField("Decision", validators=[
+        AnyOf(OUTCOMES, message="Choose whether the finding stands or is overturned.")])
+    value = StringField("Corrected answer", filters=[stripped], validators=[
+        Length(max=MAX_NOTE, message=f"Keep the answer under {MAX_NOTE:,} characters.")])
+    na = BooleanField("Not applicable", false_values=("", "0", "false"))
+    comment = TextAreaField("Comment", filters=[stripped], validators=[
+        InputRequired("Say why: the branch manager and the shopper read it."),
+        Length(max=MAX_NOTE, message=f"Keep the comment under {MAX_NOTE:,} characters.")])

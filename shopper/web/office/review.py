@@ -1,28 +1,33 @@
-"""Head office's review before release: the queue, one visit's review page, and the steps
-(publish, return, hold, correct an answer)."""
+"""Head office's review: the queue, one visit's review page, and the steps (publish,
+return, hold, correct an answer); and branch managers' appeals against published findings,
+each upheld or overturned on the record."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from shopper.store import audit
+from shopper.domain.appeals import OVERTURNED, AppealError
+from shopper.store import appeals as appeal_rows
+from shopper.store import audit, permissions
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
 from shopper.web.mail import mail_settings
 from shopper.web.office import bp
-from shopper.web.office.forms import CorrectionForm, ReviewStepForm
+from shopper.web.office.forms import AppealDecisionForm, CorrectionForm, ReviewStepForm
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
-from shopper.workflows import follow_ups, review
+from shopper.workflows import appeals, follow_ups, review
 
 
 @bp.route("/review")
 @allow("office")
 def review_queue():
-    return render_template("office/review_queue.html", visits=review.queue(get_db()))
+    db = get_db()
+    return render_template("office/review_queue.html", visits=review.queue(db),
+                           appeals_waiting=appeal_rows.waiting_count(db))
 
 
 def _review_page(visit: dict, error: str | None = None, correcting: bool = False):
@@ -34,7 +39,9 @@ def _review_page(visit: dict, error: str | None = None, correcting: bool = False
         errors={}, posted={}, can_act=False, today=date.today(),
         flags=waiting[0]["flags"] if waiting else [], history=audit.history(db, visit["id"]),
         review_error=error, correct_error=correcting and error,
-        open_follow_ups=review.open_follow_ups_sentence(still_open) if still_open else "")
+        open_follow_ups=review.open_follow_ups_sentence(still_open) if still_open else "",
+        appeals=appeals.of_visit(db, visit, appeals.Rules.from_config(current_app.config)),
+        appeal_errors={})
     return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
 
 
@@ -76,3 +83,54 @@ def review_action(visit_uuid: str, action: str):
 
 STEP_DONE = {"publish": "Published: {branch} can now read the scorecard.",
              "return": "Returned to the shopper with your comment.", "hold": "Put on hold."}
+
+
+@bp.route("/appeals")
+@allow("office")
+def appeals_waiting():
+    db = get_db()
+    return render_template("office/appeals.html", waiting=appeal_rows.waiting(db),
+                           decided=appeal_rows.recently_decided(db))
+
+
+def _appeal_or_404(appeal_id: int) -> dict:
+    appeal = permissions.appeal_for_user(get_db(), current_user, appeal_id)
+    if appeal is None:
+        abort(404)
+    return appeal
+
+
+def _appeal_page(appeal: dict, error: str | None = None):
+    page = render_template(
+        "office/appeal.html", appeal=appeal, error=error,
+        posted=request.form if error else {},
+        choices=appeals.corrected_answer_choices(get_db(), appeal))
+    return page, 422 if error else 200, {"Cache-Control": "private, no-store"}
+
+
+@bp.route("/appeals/<int:appeal_id>")
+@allow("office")
+def appeal(appeal_id: int):
+    return _appeal_page(_appeal_or_404(appeal_id))
+
+
+@bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
+@allow("office")
+def decide_appeal(appeal_id: int):
+    appeal = _appeal_or_404(appeal_id)
+    form = AppealDecisionForm()
+    if not form.validate():
+        return _appeal_page(appeal, problems(form)[0][1])
+    try:
+        appeals.decide(get_db(), appeal, current_user.id, form.outcome.data,
+                       form.comment.data, value=form.value.data, na=form.na.data)
+    except AppealError as err:
+        return _appeal_page(appeal, str(err))
+    flash(APPEAL_DECIDED[form.outcome.data].format(branch=appeal["branch_name"]), "info")
+    return redirect(url_for("office.appeals_waiting"), 303)
+
+
+APPEAL_DECIDED = {
+    "upheld": "Appeal upheld: the finding stands. {branch} sees your decision on the scorecard.",
+    OVERTURNED: "Appeal overturned: the answer is corrected and the visit rescored. {branch} "
+                "sees your decision on the scorecard."}
