@@ -15,11 +15,19 @@ from PIL import Image
 
 from shopper.store import comparisons, reports
 from shopper.store.checklists import load_version
-from shopper.workflows import review
+from shopper.workflows import mail, review
 
 from . import factories
 from .conftest import make_app
-from .support import MANAGER_A, MANAGER_B, OFFICE, SHOPPER, csrf_token, signed_in
+from .support import (
+    MAIL_SETTINGS,
+    MANAGER_A,
+    MANAGER_B,
+    OFFICE,
+    SHOPPER,
+    csrf_token,
+    signed_in,
+)
 
 MANAGER_NAME = "Ana Branchley"
 SHOPPER_NAME = "Sam Shopwell"
@@ -271,3 +279,51 @@ def test_consistency_counts_appeals_per_branch_and_shopper(empty_app, small_db, 
     counts = '<td class="num">2</td><td class="num">1</td><td class="num">0</td>'
     assert page.count(counts) == 2  # Leeds Briggate, and the shopper
     assert SHOPPER_NAME in page
+
+
+# --- who is told ----------------------------------------------------------------------
+
+def mail_to(db, recipient) -> list[dict]:
+    return list(db.query("SELECT * FROM mail_outbox WHERE recipient = ? ORDER BY id",
+                         [recipient]))
+
+
+@pytest.mark.parametrize(("outcome", "extra", "says"), [
+    ("overturned", {"value": "yes"}, "it now scores 100%"),
+    ("upheld", {}, "The finding stands."),
+])
+def test_the_decision_is_mailed_to_the_manager_and_the_shopper_without_naming_either(
+        empty_app, small_db, visit, outcome, extra, says):
+    appeal_id = appealed(empty_app, small_db, visit)
+    assert decide(signed_in(empty_app, OFFICE), appeal_id, outcome,
+                  comment="Checked against the rota photo.", **extra).status_code == 303
+    [to_manager] = mail_to(small_db, MANAGER_A)
+    assert to_manager["kind"] == "appeal_decided"
+    assert says in to_manager["text_body"]
+    assert "Checked against the rota photo." in to_manager["text_body"]
+    assert f"/branch/visits/{visit['uuid']}" in to_manager["text_body"]
+    [to_shopper] = mail_to(small_db, SHOPPER)
+    assert to_shopper["kind"] == "finding_reviewed"
+    assert "Checked against the rota photo." in to_shopper["text_body"]
+    assert f"/field/visits/{visit['uuid']}" in to_shopper["text_body"]
+    for message, secrets in ((to_manager, (SHOPPER_NAME, SHOPPER)),
+                             (to_shopper, (MANAGER_NAME, MANAGER_A, REASON))):
+        whole = message["subject"] + message["text_body"] + message["html_body"]
+        assert not [secret for secret in secrets if secret.lower() in whole.lower()]
+
+
+def test_a_shopper_who_turned_these_off_is_not_mailed(empty_app, small_db, visit):
+    appeal_id = appealed(empty_app, small_db, visit)
+    small_db.execute("INSERT INTO mail_preferences VALUES (?, 'finding_reviewed', 'off', "
+                     "'2026-12-01T00:00:00Z')", [visit["shopper_id"]])
+    assert decide(signed_in(empty_app, OFFICE), appeal_id, "upheld").status_code == 303
+    assert mail_to(small_db, SHOPPER) == [] and len(mail_to(small_db, MANAGER_A)) == 1
+
+
+def test_head_office_digest_counts_the_appeals_waiting(empty_app, small_db, visit):
+    appealed(empty_app, small_db, visit)
+    assert mail.queue_daily(small_db, MAIL_SETTINGS, date(2026, 12, 1),
+                            datetime(2026, 12, 1, 7, 30, tzinfo=UTC)) == 1
+    [digest] = mail_to(small_db, OFFICE)
+    assert "1 appeal against a finding waiting for a decision" in digest["text_body"]
+    assert "/office/appeals" in digest["text_body"]

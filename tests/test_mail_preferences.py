@@ -76,13 +76,15 @@ def test_each_role_sees_its_own_kinds_with_sensible_defaults(one_visit, empty_ap
     manager = signed_in(empty_app, MANAGER_A).get("/account/mail").get_data(as_text=True)
     assert "A scorecard is published for my branch" in manager
     assert "An action is due tomorrow, or overdue" in manager
+    assert "Head office decides an appeal against a finding at my branch" in manager
     assert "In a daily digest" in manager
     assert "I am given a new visit" not in manager
     checked = [line for line in manager.splitlines() if "checked" in line]
-    assert len(checked) == 3 and all('value="now"' in line for line in checked)
+    assert len(checked) == 4 and all('value="now"' in line for line in checked)
 
     shopper = signed_in(empty_app, SHOPPER).get("/account/mail").get_data(as_text=True)
     assert "I am given a new visit" in shopper and "scorecard" not in shopper
+    assert "Head office reviews a finding of my visit again" in shopper
     office = signed_in(empty_app, OFFICE).get("/account/mail").get_data(as_text=True)
     assert "Visits waiting for review" in office
     assert re.search(r'<input checked[^>]*value="daily"', office)
@@ -93,7 +95,7 @@ def test_a_choice_is_saved_and_a_choice_the_kind_does_not_offer_is_refused(
     manager = signed_in(empty_app, MANAGER_A)
     token = csrf_token(manager, "/account/mail")
     form = {"csrf_token": token, "scorecard_published": "daily",
-            "critical_failure": "now", "action_reminder": "off"}
+            "critical_failure": "now", "action_reminder": "off", "appeal_decided": "now"}
     response = manager.post("/account/mail", data=form, follow_redirects=True)
     assert response.status_code == 200
     assert "Your email choices are saved." in response.get_data(as_text=True)

@@ -17,6 +17,8 @@ OFFICE_DIGEST = "office_digest"
 ASSIGNMENT_NEW = "assignment_new"
 VISIT_RETURNED = "visit_returned"
 WINDOW_CLOSING = "window_closing"
+APPEAL_DECIDED = "appeal_decided"
+FINDING_REVIEWED = "finding_reviewed"
 
 # How a user may take each kind of message.
 NOW, DAILY, OFF = "now", "daily", "off"
@@ -40,6 +42,8 @@ KINDS = (
     Kind(CRITICAL_FAILURE, "manager", "A published visit failed a critical standard",
          (NOW, OFF), NOW),
     Kind(ACTION_REMINDER, "manager", "An action is due tomorrow, or overdue", (NOW, OFF), NOW),
+    Kind(APPEAL_DECIDED, "manager", "Head office decides an appeal against a finding at my "
+         "branch", (NOW, OFF), NOW),
     Kind(OFFICE_DIGEST, "office",
          "Visits waiting for review, critical failures and appeals waiting", (DAILY, OFF),
          DAILY),
@@ -48,6 +52,8 @@ KINDS = (
          (NOW, OFF), NOW),
     Kind(WINDOW_CLOSING, "shopper", "A visit's window closes in 2 days and it is not sent",
          (NOW, OFF), NOW),
+    Kind(FINDING_REVIEWED, "shopper", "Head office reviews a finding of my visit again, after "
+         "publication", (NOW, OFF), NOW),
 )
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 
@@ -79,6 +85,7 @@ def field_visit_path(visit_uuid: str) -> str:
 
 FIELD_HOME_PATH = "/field/"
 REVIEW_QUEUE_PATH = "/office/review"
+APPEALS_PATH = "/office/appeals"
 PREFERENCES_PATH = "/account/mail"
 
 
@@ -168,6 +175,33 @@ def window_closing(branch_name: str, last_day: str, url: str) -> Message:
     lines = [f"Your visit to {branch_name} has to be made and sent by {last_day}.",
              "If you cannot make it, tell head office as soon as you can."]
     return compose(subject, lines, (url, "Open your visits"))
+
+
+def appeal_decided(branch_name: str, standard: str, overturned: bool, comment: str,
+                   score: str, url: str) -> Message:
+    """To the branch's managers: head office's decision on an appeal, and why."""
+    subject = (f"Appeal accepted at {branch_name}" if overturned
+               else f"Appeal not accepted at {branch_name}")
+    outcome = (f"The answer was corrected and the visit rescored: it now scores {score}."
+               if overturned else "The finding stands.")
+    lines = [f"Head office has decided the appeal against the finding “{standard.rstrip('.')}” "
+             f"at {branch_name}. {outcome}",
+             "Head office's comment:", f"“{comment}”",
+             "The decision is on the scorecard:"]
+    return compose(subject, lines, (url, "Open the scorecard"))
+
+
+def finding_reviewed(branch_name: str, visit_date: str, standard: str, overturned: bool,
+                     comment: str, url: str) -> Message:
+    """To the shopper: a finding of their visit looked at again after publication. It says
+    what changed and head office's comment; never who asked, nor why."""
+    subject = f"A finding of your visit to {branch_name} was reviewed"
+    outcome = ("Head office corrected your answer, and the visit was rescored."
+               if overturned else "Your answer stands as you gave it.")
+    lines = [f"After your visit to {branch_name} on {visit_date} was published, head office "
+             f"looked again at your answer for “{standard.rstrip('.')}”. {outcome}",
+             "Head office's comment:", f"“{comment}”"]
+    return compose(subject, lines, (url, "Open the visit"))
 
 
 def compose(subject: str, lines: list[str], action: tuple[str, str] | None = None,

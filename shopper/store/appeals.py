@@ -24,14 +24,15 @@ _APPEAL = """
 
 
 def add(db: Database, *, visit: dict, question_id: int, made_by: int, reason: str,
-        attachment: dict | None = None) -> int:
-    """Record an appeal; `attachment` holds its kind, file names and size."""
+        attachment: dict | None = None, at: str | None = None) -> int:
+    """Record an appeal (made now, or `at`); `attachment` holds its kind, file names and
+    size."""
     attachment = attachment or {}
     return db.execute(
         """INSERT INTO appeals (visit_id, question_id, branch_id, made_by, made_at, reason,
                attachment_kind, attachment_name, attachment_thumb, attachment_bytes)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [visit["id"], question_id, visit["branch_id"], made_by, now(), reason,
+        [visit["id"], question_id, visit["branch_id"], made_by, at or now(), reason,
          attachment.get("kind"), attachment.get("name"), attachment.get("thumb"),
          attachment.get("bytes")]).lastrowid
 

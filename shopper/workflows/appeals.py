@@ -4,14 +4,15 @@ the record. Overturning corrects the answer through the review's one audited cor
 (review.correct_answer), which rescores the visit, so the league table, heat map, trends
 and kept pages change with it. Knows nothing of Flask.
 
-Mail about a decision is queued by `decide`, inside its transaction; head office's digest
-reads `store.appeals.waiting` and `waiting_count`.
+Mail about a decision (to the branch's managers, and to the shopper without saying who
+appealed) is queued by `decide`, inside its transaction; head office's daily digest counts
+`store.appeals.waiting_count`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from shopper.domain.answers import answer_options, meeting_answer
 from shopper.domain.appeals import (
@@ -31,7 +32,7 @@ from shopper.domain.photos import PhotoError, process_photo
 from shopper.store import appeals, audit, photo_files, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
-from shopper.workflows import review
+from shopper.workflows import mail, review
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def make(db: Database, folder: str, visit: dict, question_id: int, reason: str,
             if appeals.open_for(db, visit["id"], question_id):
                 raise AppealError(_ALREADY_WAITING)
             appeal_id = appeals.add(db, visit=visit, question_id=question_id,
-                                    made_by=actor_id, reason=reason, attachment=stored)
+                                    made_by=actor_id, reason=reason, attachment=stored,
+                                    at=_stamp(at))
             audit.record(db, visit["id"], actor_id, "appeal_made", comment=reason,
                          after={"appeal_id": appeal_id, "question_id": question_id})
     except BaseException:
@@ -156,10 +158,12 @@ def corrected_answer_choices(db: Database, appeal: dict) -> dict:
 
 
 def decide(db: Database, appeal: dict, actor_id: int, outcome: str, comment: str, *,
-           value: str = "", na: bool = False) -> None:
-    """Head office's decision, every write in one transaction (a mail about it may be
-    queued in it too). Upheld: the finding stands. Overturned: the answer becomes `value`
-    (or N/A) by the review's audited correction, and the visit is rescored."""
+           mail_settings: mail.MailSettings, value: str = "", na: bool = False,
+           at: datetime | None = None) -> None:
+    """Head office's decision, every write in one transaction with the mail that tells
+    the branch's managers and the shopper. Upheld: the finding stands. Overturned: the
+    answer becomes `value` (or N/A) by the review's audited correction, and the visit is
+    rescored."""
     comment = (comment or "").strip()
     if outcome not in OUTCOMES:
         raise AppealError("Choose whether the finding stands or is overturned.")
@@ -168,7 +172,7 @@ def decide(db: Database, appeal: dict, actor_id: int, outcome: str, comment: str
     visit = visits.visit_by_id(db, appeal["visit_id"])
     with db.atomic():
         if not appeals.decide(db, appeal["id"], outcome=outcome, comment=comment,
-                              decided_by=actor_id):
+                              decided_by=actor_id, at=_stamp(at)):
             raise AppealError("This appeal has been decided already.")
         if outcome == OVERTURNED:
             try:
@@ -179,3 +183,9 @@ def decide(db: Database, appeal: dict, actor_id: int, outcome: str, comment: str
                 raise AppealError(str(err)) from None
         audit.record(db, visit["id"], actor_id, f"appeal_{outcome}", comment=comment,
                      after={"appeal_id": appeal["id"], "question_id": appeal["question_id"]})
+        mail.appeal_decided(db, mail_settings, appeals.by_id(db, appeal["id"]))
+
+
+def _stamp(at: datetime | None) -> str | None:
+    """`at` as the database keeps instants (None: now)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at else None

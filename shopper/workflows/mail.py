@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from shopper.domain import messages
+from shopper.domain.appeals import OVERTURNED
 from shopper.domain.messages import DAILY, KINDS_BY_KEY, NOW, OFF, Item, Kind, Message
+from shopper.store import appeals
 from shopper.store import mail as outbox
 from shopper.store.connection import Database
 
@@ -226,6 +228,32 @@ def assignments_made(db: Database, settings: MailSettings, assignment_ids: list[
     return written
 
 
+def appeal_decided(db: Database, settings: MailSettings, appeal: dict) -> int:
+    """Tell the branch's managers head office's decision on an appeal, and the visit's
+    shopper that a finding of theirs was looked at again: what changed and head office's
+    comment, never who appealed nor why. Call it once the decision (and any correction)
+    is written, in the same transaction. Returns the number of messages written."""
+    visit = outbox.visit_summary(db, appeal["visit_id"])
+    branch = outbox.visit_branch_and_shopper(db, appeal["visit_id"])
+    overturned = appeal["status"] == OVERTURNED
+    standard = appeal["question_standard"] or appeal["question_text"]
+    score = "no score" if visit["score"] is None else f"{visit['score']:.0f}%"
+    manager_mail = messages.appeal_decided(
+        visit["branch_name"], standard, overturned, appeal["decision_comment"], score,
+        messages.link(settings.base_url, messages.scorecard_path(visit["uuid"])))
+    written = sum(notify(db, settings, manager, messages.APPEAL_DECIDED, manager_mail) == NOW
+                  for manager in outbox.branch_managers(db, branch["branch_id"]))
+    shopper = outbox.recipient(db, branch["shopper_id"])
+    if shopper is not None:
+        written += notify(db, settings, shopper, messages.FINDING_REVIEWED,
+                          messages.finding_reviewed(
+                              visit["branch_name"], visit["visit_date"], standard, overturned,
+                              appeal["decision_comment"],
+                              messages.link(settings.base_url,
+                                            messages.field_visit_path(visit["uuid"])))) == NOW
+    return written
+
+
 # --- once a day ------------------------------------------------------------------------
 
 def local_day(settings: MailSettings, now: datetime) -> date | None:
@@ -275,9 +303,14 @@ def _office_digests(db, settings, day, now) -> int:
     review = messages.link(settings.base_url, messages.REVIEW_QUEUE_PATH)
     waiting_item = Item(f"{waiting} visit{'s' if waiting != 1 else ''} waiting for review",
                         review) if waiting else None
-    if not (waiting_item or critical):
+    appealed = appeals.waiting_count(db)
+    appeals_item = Item(f"{appealed} appeal{'s' if appealed != 1 else ''} against a finding "
+                        "waiting for a decision",
+                        messages.link(settings.base_url, messages.APPEALS_PATH)
+                        ) if appealed else None
+    if not (waiting_item or critical or appeals_item):
         return 0
-    message = messages.office_digest(day.isoformat(), waiting_item, critical, None)
+    message = messages.office_digest(day.isoformat(), waiting_item, critical, appeals_item)
     written = 0
     for user in outbox.active_users(db, "office"):
         if choice(db, user["id"], KINDS_BY_KEY[messages.OFFICE_DIGEST]) == DAILY:

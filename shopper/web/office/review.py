@@ -123,7 +123,8 @@ def decide_appeal(appeal_id: int):
         return _appeal_page(appeal, problems(form)[0][1])
     try:
         appeals.decide(get_db(), appeal, current_user.id, form.outcome.data,
-                       form.comment.data, value=form.value.data, na=form.na.data)
+                       form.comment.data, mail_settings=mail_settings(),
+                       value=form.value.data, na=form.na.data)
     except AppealError as err:
         return _appeal_page(appeal, str(err))
     flash(APPEAL_DECIDED[form.outcome.data].format(branch=appeal["branch_name"]), "info")
