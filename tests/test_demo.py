@@ -133,3 +133,20 @@ def test_the_demo_leaves_messages_waiting_and_the_manager_actions_in_hand(db):
     assert any(a["status"] == "open" and a["due_date"] < today for a in actions)
     assert any(a["status"] == "open" and a["due_date"] > today for a in actions)
     assert any(a["status"] == "done" for a in actions)
+
+
+def test_the_manager_has_appealed_with_each_outcome(db):
+    """An appeal overturned (the visit rescored, with a photo), one upheld and one waiting
+    for head office; the decisions were mailed, and head office's digest counts the one
+    waiting."""
+    appeals = {a["status"]: a for a in db.query(
+        "SELECT ap.*, v.score FROM appeals ap JOIN visits v ON v.id = ap.visit_id")}
+    assert set(appeals) == {"open", "upheld", "overturned"}
+    assert appeals["overturned"]["attachment_kind"] == "photo"
+    corrected = db.execute("SELECT COUNT(*) FROM audit_log WHERE action = "
+                           "'answer_corrected'").fetchone()[0]
+    assert corrected >= 1
+    kinds = [m["kind"] for m in db.query("SELECT kind FROM mail_outbox")]
+    assert kinds.count("appeal_decided") == 2 and kinds.count("finding_reviewed") == 2
+    [digest] = db.query("SELECT text_body FROM mail_outbox WHERE kind = 'office_digest'")
+    assert "1 appeal against a finding waiting for a decision" in digest["text_body"]

@@ -73,7 +73,9 @@ def rename_a_shopper(db, _visit_id):
 def appeal_a_published_finding(db, _visit_id):
     published = visit_in(db, "LDS01", "published")
     failed = db.execute("SELECT question_id FROM answers WHERE visit_id = ? AND "
-                        "outcome = 'not_met'", [published["id"]]).fetchone()[0]
+                        "outcome = 'not_met' AND question_id NOT IN (SELECT question_id "
+                        "FROM appeals WHERE visit_id = ? AND status = 'open')",
+                        [published["id"]] * 2).fetchone()[0]
     appeals.add(db, visit=published, question_id=failed, made_by=published["shopper_id"],
                 reason="The scorecard shows appeals.")
 

@@ -1,7 +1,7 @@
 """The demo data set: branches in four regions, the default checklist, one account per
 role and seven months of scored visits of varied quality, with the programme around them:
 the demo manager's branch has a scorecard just published, actions open, due and overdue,
-and a handful of messages wait in the mail outbox. Deterministic and idempotent: running it
+appeals upheld, overturned and waiting, and a handful of messages wait in the mail outbox. Deterministic and idempotent: running it
 again changes nothing (every visit has a fixed UUID, every message a key)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from shopper.domain.photos import process_photo
 from shopper.domain.scoring import Answer, fails_standard
 from shopper.domain.visit_timing import parse_timing
 from shopper.store import accounts, actions, assignments, branches, visits
+from shopper.store import appeals as appeal_rows
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
@@ -30,7 +31,7 @@ from shopper.store.visits import (
     score_and_store,
     start_visit,
 )
-from shopper.workflows import mail, review, scorecards
+from shopper.workflows import appeals, mail, review, scorecards
 from shopper.workflows.mail import MailSettings
 
 DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
@@ -106,6 +107,7 @@ def seed(db: Database, password_method: str, photo_folder: str, *,
         created = _history(db, users, checklist_id, today, photo_folder)
         _open_assignments(db, users, checklist_id, today, mail_settings)
         _follow_through(db, users, today, photo_folder, mail_settings)
+        _appeals(db, users, photo_folder, mail_settings)
         mail.queue_daily(db, mail_settings, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
              "Demo data already loaded: nothing changed.",
@@ -364,3 +366,82 @@ def _follow_through(db, users, today, photo_folder, mail_settings) -> None:
             scorecards.complete_action(
                 db, photo_folder, actions.of_visit(db, visit["id"])[question_id]["id"],
                 "Done: checked on the next three mornings.", manager)
+
+
+# The demo manager's appeals: (which of the branch's published visits, newest first; the
+# outcome head office gave, None while it waits; with a photo?). Each challenges a finding
+# the manager has a reason for (APPEAL_REASONS, by question), or else any finding.
+APPEALS = [(0, None, False), (2, "overturned", True), (3, "upheld", False)]
+APPEAL_REASONS = {
+    "greeted_within_30s": "Our door camera shows the shopper was greeted 20 seconds after "
+                          "coming in, by the greeter standing by the leaflets.",
+    "acknowledged_when_busy": "Both advisers were with customers, and Tom nodded to the "
+                              "shopper and said he would be a moment: he remembers it.",
+    "wait_to_be_served": "The queue screen was out of order that morning: the wait was "
+                         "timed from the door, not from the queue.",
+    "staff_appearance": "The reception was being redecorated that week, with notices up; "
+                        "the dust sheets were not untidiness.",
+    "offered_drink": "The drinks machine had been removed for repair; a notice explained "
+                     "it and water was on the table.",
+    "signage_clear": "The car park was being resurfaced that week and the council had the "
+                     "signs covered.",
+    "space_available": "Two bays were closed for the resurfacing; every other day there "
+                       "are spaces by the entrance.",
+    "call_answered": "Our phone line was down that afternoon (the provider's fault, "
+                     "reference INC-20931): calls went to the national centre.",
+    "rings_before_answer": "The call log shows the call answered at the second ring.",
+    "costs_explained": "The adviser explained the fees: they are on the leaflet the "
+                       "shopper was given.",
+    "callback_kept": "Our call log shows the call back made at the time agreed; the "
+                     "shopper's phone went to voicemail.",
+}
+APPEAL_REASON_OTHERWISE = ("Our records for that day show the standard was met. Please "
+                           "check the shopper's notes and photos again.")
+DECISIONS = {
+    "overturned": "Agreed: the evidence shows the standard was met that day. The answer is "
+                  "corrected and the visit rescored.",
+    "upheld": "The shopper's notes and photo taken on the day show what was found: the "
+              "finding stands.",
+}
+
+
+def _appeals(db, users, photo_folder, mail_settings) -> None:
+    """The manager challenged a finding on three scorecards, each within the window: head
+    office overturned one (it came with a photo), upheld one, and one waits for it."""
+    office, manager = users["office@demo.test"], users["manager@demo.test"]
+    published = [v for v in visits.sent_of_branch(
+        db, branches.ids_of_codes(db, [MANAGED])[MANAGED]) if v["status"] == "published"]
+    if any(appeal_rows.of_visit(db, v["id"]) for v in published):
+        return
+    for which, outcome, with_photo in APPEALS:
+        visit = published[which]
+        made = datetime.fromisoformat(visit["published_at"].replace("Z", "+00:00"))
+        finding = _appealable(db, visit)
+        if finding is None:
+            continue
+        question_id, key = finding
+        appeal_id = appeals.make(
+            db, photo_folder, visit, question_id,
+            APPEAL_REASONS.get(key, APPEAL_REASON_OTHERWISE), manager,
+            attachment=_car_park_image(which) if with_photo else b"",
+            at=made + timedelta(days=1) if outcome else None)
+        if outcome:
+            appeal = appeal_rows.by_id(db, appeal_id)
+            value = appeals.corrected_answer_choices(db, appeal)["default"]
+            appeals.decide(db, appeal, office, outcome, DECISIONS[outcome],
+                           mail_settings=mail_settings, value=value,
+                           at=made + timedelta(days=3))
+
+
+def _appealable(db, visit) -> tuple[int, str] | None:
+    """A finding of the visit an appeal can fairly challenge, with its question's key: one
+    the manager has a reason for if there is one, else one whose answer can be corrected to
+    meet the standard; one without an action recorded on it, where there is a choice."""
+    version = load_version(db, visit["version_id"])
+    key_of = {question_id: key for (_, key), question_id in version.question_ids.items()}
+    questions = version.questions_by_id()
+    acted = actions.of_visit(db, visit["id"])
+    findings = sorted((key_of[q] not in APPEAL_REASONS, q in acted, q)
+                      for q in appeals.appealable_question_ids(db, visit)
+                      if questions[q].kind not in ("photo", "text"))
+    return (findings[0][2], key_of[findings[0][2]]) if findings else None
