@@ -79,10 +79,11 @@ def test_a_manager_appeals_and_head_office_overturns(app, live_server, phone, de
 
     sign_in(desktop, live_server, OFFICE)
     desktop.goto(f"{live_server}/office/review")
-    desktop.get_by_role("link", name="Appeals waiting: 1").click()
+    # The demo's own appeal waits too.
+    desktop.get_by_role("link", name="Appeals waiting: 2").click()
     expect(desktop.get_by_role("heading", level=1)).to_contain_text("Appeals waiting")
     at_both_sizes(desktop, "appeals-list")
-    desktop.locator(".appeal-row").first.click()
+    desktop.locator(".appeal-row", has_text="PDF attached").click()
     expect(desktop.locator(".appeal")).to_contain_text(REASON)
     at_both_sizes(desktop, "appeal-decision")
     desktop.get_by_text("Overturn: correct the answer and rescore").click()
@@ -95,7 +96,7 @@ def test_a_manager_appeals_and_head_office_overturns(app, live_server, phone, de
     phone.reload()
     expect(phone.locator(".big-score")).to_have_text(f"{rescored:.0f}%")
     expect(phone.locator(".scorecard-head")).to_contain_text("1 finding was overturned on appeal")
-    appeal = phone.locator("#appeals .appeal").first
+    appeal = phone.locator("#appeals .appeal", has_text=REASON)
     expect(appeal).to_contain_text("Overturned")
     expect(appeal).to_contain_text("The rota and the photo agree: the badge was on.")
     appeal.scroll_into_view_if_needed()
