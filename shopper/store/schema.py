@@ -342,7 +342,9 @@ def m007_photo_expiry(db):
 # shoppers syncing drafts all day leave the token alone. A new table must be added here or
 # to UNTRACKED_TABLES (tests/test_page_cache.py checks that every table is one or the other).
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
-                    "mail_outbox", "mail_preferences", "mail_digest_items")  # mail: no page
+                    "mail_outbox", "mail_preferences", "mail_digest_items",  # mail: no page
+                    "jobs", "job_applications", "job_cancellations",  # the job board
+                    "shopper_profiles")
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -561,3 +563,74 @@ CREATE INDEX appeals_branch ON appeals (branch_id, status);
 """
     )
     track_changes(db, "appeals")
+
+
+@migrations()
+def m015_jobs(db):
+    """The job board (issue 18): head office publishes open visits, one or a wave at a
+    time, each with its window, scenario, fee and expense cap (whole minor units of
+    `currency`, never a float), and the conditions to take it. A self-assign job goes to
+    the first eligible shopper who takes it; an apply job waits for head office to approve
+    one applicant. Taking (or approving) creates the shopper's assignment, on the day they
+    plan to go; cancelling before the cut-off cancels it and re-opens the job.
+    A shopper's profile holds their home area and how far they will travel."""
+    db.executescript(
+        """
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    branch_id INTEGER NOT NULL REFERENCES branches (id),
+    checklist_id INTEGER NOT NULL REFERENCES checklists (id),
+    window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL CHECK (window_end >= window_start),
+    scenario TEXT NOT NULL DEFAULT '',
+    fee_minor INTEGER NOT NULL CHECK (fee_minor >= 0),
+    expense_cap_minor INTEGER NOT NULL DEFAULT 0 CHECK (expense_cap_minor >= 0),
+    currency TEXT NOT NULL CHECK (length(currency) = 3),
+    mode TEXT NOT NULL DEFAULT 'self' CHECK (mode IN ('self', 'apply')),
+    qualification_id INTEGER,
+    min_rating REAL,
+    wave TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'taken', 'withdrawn')),
+    taken_by INTEGER REFERENCES users (id),
+    planned_day TEXT,
+    assignment_id INTEGER UNIQUE REFERENCES assignments (id),
+    created_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    CHECK ((status = 'taken') = (assignment_id IS NOT NULL))
+);
+CREATE INDEX jobs_open ON jobs (window_end) WHERE status = 'open';
+CREATE INDEX jobs_taken_by ON jobs (taken_by, planned_day);
+
+CREATE TABLE job_applications (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    planned_day TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'waiting'
+        CHECK (status IN ('waiting', 'approved', 'declined', 'withdrawn')),
+    applied_at TEXT NOT NULL,
+    decided_by INTEGER REFERENCES users (id),
+    decided_at TEXT
+);
+CREATE UNIQUE INDEX job_applications_one ON job_applications (job_id, shopper_id)
+    WHERE status = 'waiting';
+
+CREATE TABLE job_cancellations (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    assignment_id INTEGER NOT NULL REFERENCES assignments (id),
+    reason TEXT NOT NULL,
+    cancelled_at TEXT NOT NULL
+);
+
+CREATE TABLE shopper_profiles (
+    user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    home_area TEXT NOT NULL DEFAULT '',
+    home_latitude REAL,
+    home_longitude REAL,
+    max_distance_km REAL CHECK (max_distance_km IS NULL OR max_distance_km > 0),
+    CHECK ((home_latitude IS NULL) = (home_longitude IS NULL))
+);
+"""
+    )
