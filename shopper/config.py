@@ -67,6 +67,13 @@ DEFAULTS = {
     # (docs/scoring.md), and the largest PDF an appeal may carry.
     "APPEAL_WINDOW_DAYS": 14,
     "APPEAL_DOCUMENT_MAX_BYTES": 5 * 1024 * 1024,
+    # The job board (docs/jobs.md): no shopper at the same branch within NO_REPEAT_DAYS; at
+    # most MAX_OPEN_JOBS visits in hand and MAX_VISITS_PER_DAY planned on one day; a job
+    # can be given back until JOB_CANCEL_CUTOFF_HOURS before its planned day.
+    "NO_REPEAT_DAYS": 30,
+    "MAX_OPEN_JOBS": 5,
+    "MAX_VISITS_PER_DAY": 2,
+    "JOB_CANCEL_CUTOFF_HOURS": 24,
     # Mail (docs/mail.md). With no MAIL_SERVER, `shopper send-mail` writes each message as an
     # .eml file in the instance folder's mail/ instead. MAIL_USE_TLS is STARTTLS (port 587
     # by default); MAIL_USE_SSL is implicit TLS from the first byte (port 465 by default);
@@ -111,7 +118,9 @@ def load(app, test_config: dict | None) -> None:
     # A number of bytes, checked at start-up rather than at the first page kept.
     app.config["PAGE_CACHE_BYTES"] = int(app.config["PAGE_CACHE_BYTES"])
     app.config["DEFAULT_TIME_ZONE"] = check_zone(app.config["DEFAULT_TIME_ZONE"])
-    for name in ("FOLLOW_UP_GRACE_DAYS", "APPEAL_WINDOW_DAYS", "APPEAL_DOCUMENT_MAX_BYTES"):
+    for name in ("FOLLOW_UP_GRACE_DAYS", "APPEAL_WINDOW_DAYS", "APPEAL_DOCUMENT_MAX_BYTES",
+                 "NO_REPEAT_DAYS", "MAX_OPEN_JOBS", "MAX_VISITS_PER_DAY",
+                 "JOB_CANCEL_CUTOFF_HOURS"):
         app.config[name] = int(app.config[name])
         if app.config[name] < 0:
             raise ValueError(f"SHOPPER_{name} must be 0 or more")

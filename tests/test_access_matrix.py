@@ -7,16 +7,18 @@ no page can ship without someone deciding who may see it.
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
 
+from shopper.domain import money
 from shopper.domain.photos import process_photo
 from shopper.store import appeals, photo_files
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
-from shopper.workflows import mail
+from shopper.workflows import jobs, mail
 from shopper.workflows.scorecards import complete_action, record_action
 
 from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
@@ -79,6 +81,11 @@ EXPECTED = {
     "office.decide_appeal": ("POST", (LOGIN, 403, 403, 403, 422, LOGIN)),  # reached: no comment
     # The shopper's own assignment and (published, so locked) visit at branch A.
     "field.start": ("POST", (LOGIN, 303, 403, 403, 403, LOGIN)),
+    # An open job at branch A, which the shopper visited lately: they may not take it.
+    "field.board": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.job": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.take": ("POST", (LOGIN, 422, 403, 403, 403, LOGIN)),  # reached: a recent visit
+    "field.give_back": ("POST", (LOGIN, 404, 403, 403, 403, LOGIN)),  # not theirs
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
@@ -138,7 +145,10 @@ def samples(app, db) -> dict:
                          reason="The greeter was busy with a delivery.",
                          attachment={"kind": "photo", "name": thumb, "thumb": thumb,
                                      "bytes": 100})
-    return {"appeal_id": appeal, "branch_id": branch_a, "filename": "app.css",
+    job = jobs.publish(db, jobs.Wave(
+        [branch_a], 1, date.today(), date.today() + timedelta(days=7), "Ask about loans.",
+        money.parse("20", "GBP"), money.parse("5", "GBP")), manager)[0]
+    return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job, "filename": "app.css",
             "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],

@@ -6,7 +6,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from shopper.domain.jobs import Job, Limits, Shopper, default_day, distance_km, refusals
+from shopper.domain.jobs import (
+    Job,
+    Limits,
+    Shopper,
+    default_day,
+    distance_km,
+    first_open_day,
+    refusals,
+)
 
 TODAY = date(2026, 12, 1)
 LEEDS = (53.7974, -1.5438)
@@ -77,3 +85,11 @@ def test_distance_from_the_home_area_only_where_a_limit_is_set():
 def test_every_failed_rule_is_named_at_once():
     shopper = Shopper(open_jobs=3, days_at_branch=(date(2026, 11, 20),))
     assert codes(shopper=shopper, planned=date(2026, 12, 20)) == ["day", "repeat", "open_jobs"]
+
+
+def test_the_first_day_open_to_a_shopper_skips_days_too_close_to_their_last_visit():
+    lately = Shopper(days_at_branch=(date(2026, 11, 5),))  # open again from 5 Jan at 60 days
+    short = Job("Leeds Briggate", date(2026, 12, 1), date(2027, 1, 10))
+    assert first_open_day(short, lately, TODAY, LIMITS) == date(2027, 1, 4)
+    assert first_open_day(JOB, lately, TODAY, LIMITS) is None  # the window ends first
+    assert first_open_day(JOB, NEWCOMER, date(2026, 12, 5), LIMITS) == date(2026, 12, 5)

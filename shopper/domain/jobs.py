@@ -17,7 +17,7 @@ A shopper may take a job when every rule holds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from shopper.domain.geo import distance_m
 
@@ -32,9 +32,14 @@ TAKEN_ALREADY = ("Someone else took this visit a moment before you. It is no lon
 class Limits:
     """Head office's settings (SHOPPER_NO_REPEAT_DAYS, SHOPPER_MAX_OPEN_JOBS,
     SHOPPER_MAX_VISITS_PER_DAY)."""
-    no_repeat_days: int = 90
+    no_repeat_days: int = 30
     max_open_jobs: int = 5
     max_visits_per_day: int = 2
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(config["NO_REPEAT_DAYS"], config["MAX_OPEN_JOBS"],
+                   config["MAX_VISITS_PER_DAY"])
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,10 @@ def refusals(job: Job, shopper: Shopper, planned: date, today: date,
                                        f"visits to one branch are {limits.no_repeat_days} "
                                        "days apart at least."))
     if shopper.open_jobs >= limits.max_open_jobs:
-        found.append(Refusal("open_jobs", f"You have {shopper.open_jobs} visits to make "
-                                          f"already, the most at once. Send one first."))
+        found.append(Refusal("open_jobs", f"You have {_visits(shopper.open_jobs)} to make "
+                                          "already, the most at once. Send one first."))
     if shopper.planned_days.count(planned) >= limits.max_visits_per_day:
-        found.append(Refusal("per_day", f"You have {limits.max_visits_per_day} visits "
+        found.append(Refusal("per_day", f"You have {_visits(limits.max_visits_per_day)} "
                                         f"planned on {planned:%-d %b} already: choose "
                                         "another day."))
     if job.qualification_id is not None and job.qualification_id not in shopper.passed:
@@ -99,6 +104,18 @@ def refusals(job: Job, shopper: Shopper, planned: date, today: date,
                                          f"area, more than your {shopper.max_distance_km:g} "
                                          "km."))
     return found
+
+
+def first_open_day(job: Job, shopper: Shopper, today: date,
+                   limits: Limits = Limits()) -> date | None:
+    """The first day of the job's window the shopper may take it for (a visit made lately
+    at the branch may only rule out the first days), or None if no day will do."""
+    day = _first_day(job, today)
+    while day <= job.window_end:
+        if not refusals(job, shopper, day, today, limits):
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 def distance_km(job: Job, shopper: Shopper) -> float | None:
@@ -120,3 +137,7 @@ def default_day(job: Job, today: date) -> date:
 
 def _first_day(job: Job, today: date) -> date:
     return max(job.window_start, today)
+
+
+def _visits(count: int) -> str:
+    return f"{count} visit{'s' if count != 1 else ''}"

@@ -30,6 +30,10 @@ def by_id(db: Database, job_id: int) -> dict | None:
     return next(db.query(_JOB + " WHERE j.id = ?", [job_id]), None)
 
 
+def any_published(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM jobs LIMIT 1").fetchone() is not None
+
+
 def open_jobs(db: Database, today: date) -> list[dict]:
     """Jobs still open whose window has not ended, soonest ending first."""
     return list(db.query(_JOB + " WHERE j.status = 'open' AND j.window_end >= ? "

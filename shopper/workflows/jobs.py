@@ -22,6 +22,8 @@ from shopper.domain.jobs import (
     Refusal,
     Shopper,
     default_day,
+    distance_km,
+    first_open_day,
     refusals,
 )
 from shopper.domain.money import Money
@@ -72,18 +74,39 @@ def publish(db: Database, wave: Wave, created_by: int) -> list[int]:
             "wave": wave.name}, created_by) for branch_id in wave.branch_ids]
 
 
-def check(db: Database, job: dict, shopper_id: int, planned: date, today: date,
-          limits: Limits) -> list[Refusal]:
-    """Every rule the shopper fails for the job on the planned day, from the database as
-    it is now (call inside the transaction that acts on the answer)."""
-    facts = jobs.shopper_facts(db, shopper_id, job["branch_id"])
-    return refusals(as_job(job), Shopper(
+def shopper_of(db: Database, shopper_id: int, branch_id: int) -> Shopper:
+    """What the rules need to know of the shopper for a job at this branch, as of now."""
+    facts = jobs.shopper_facts(db, shopper_id, branch_id)
+    return Shopper(
         rating=None, passed=frozenset(),
         home_latitude=facts["home_latitude"], home_longitude=facts["home_longitude"],
         max_distance_km=facts["max_distance_km"], open_jobs=facts["open_jobs"],
         planned_days=tuple(date.fromisoformat(d) for d in facts["planned_days"]),
-        days_at_branch=tuple(date.fromisoformat(d) for d in facts["days_at_branch"])),
-        planned, today, limits)
+        days_at_branch=tuple(date.fromisoformat(d) for d in facts["days_at_branch"]))
+
+
+def check(db: Database, job: dict, shopper_id: int, planned: date, today: date,
+          limits: Limits) -> list[Refusal]:
+    """Every rule the shopper fails for the job on the planned day, from the database as
+    it is now (call inside the transaction that acts on the answer)."""
+    return refusals(as_job(job), shopper_of(db, shopper_id, job["branch_id"]), planned,
+                    today, limits)
+
+
+def as_seen_by(db: Database, job: dict, shopper_id: int, today: date, limits: Limits) -> dict:
+    """A job as the board shows it to this shopper: its money, how far it is, the first day
+    they may take it for, or (when no day of the window will do) why not."""
+    shopper = shopper_of(db, shopper_id, job["branch_id"])
+    rules_job = as_job(job)
+    day = first_open_day(rules_job, shopper, today, limits)
+    first = day or default_day(rules_job, today)
+    return {**job, "fee": Money(job["currency"], job["fee_minor"]),
+            "expense_cap": Money(job["currency"], job["expense_cap_minor"]),
+            "first_day": first, "applies": job["mode"] == APPLY,
+            "refusals": [] if day else refusals(rules_job, shopper, first, today, limits),
+            "distance_km": distance_km(rules_job, Shopper(
+                home_latitude=shopper.home_latitude, home_longitude=shopper.home_longitude,
+                max_distance_km=shopper.max_distance_km or float("inf")))}
 
 
 def as_job(job: dict) -> Job:
@@ -148,8 +171,9 @@ def approve(db: Database, application_id: int, actor_id: int, today: date, limit
 def cancel(db: Database, job_id: int, shopper_id: int, reason: str, at: datetime,
            cutoff_hours: int) -> None:
     """The shopper gives a job back, with a reason, until `cutoff_hours` before the start
-    of the planned day (in the server's zone) and before starting the visit: their
-    assignment is cancelled and the job is open again for others."""
+    of the planned day and before starting the visit: their assignment is cancelled and
+    the job is open again for others. `at` is the local time where the day is reckoned
+    (the app's DEFAULT_TIME_ZONE)."""
     reason = (reason or "").strip()
     if not reason:
         raise JobError("Say why you cannot make this visit: head office reads it.")
