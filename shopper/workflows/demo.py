@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from PIL import Image, ImageDraw
 
 from shopper.config import PROJECT_ROOT
+from shopper.domain import money
 from shopper.domain.checklist_format import Question, load_checklist_file
 from shopper.domain.checklist_logic import evidence_needed, visibility
 from shopper.domain.photos import process_photo
@@ -21,6 +22,7 @@ from shopper.domain.scoring import Answer, fails_standard
 from shopper.domain.visit_timing import parse_timing
 from shopper.store import accounts, actions, assignments, branches, visits
 from shopper.store import appeals as appeal_rows
+from shopper.store import jobs as job_rows
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
@@ -31,7 +33,7 @@ from shopper.store.visits import (
     score_and_store,
     start_visit,
 )
-from shopper.workflows import appeals, mail, review, scorecards
+from shopper.workflows import appeals, jobs, mail, review, scorecards
 from shopper.workflows.mail import MailSettings
 
 DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
@@ -108,6 +110,7 @@ def seed(db: Database, password_method: str, photo_folder: str, *,
         _open_assignments(db, users, checklist_id, today, mail_settings)
         _follow_through(db, users, today, photo_folder, mail_settings)
         _appeals(db, users, photo_folder, mail_settings)
+        _job_board(db, users, checklist_id, today)
         mail.queue_daily(db, mail_settings, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
              "Demo data already loaded: nothing changed.",
@@ -445,3 +448,26 @@ def _appealable(db, visit) -> tuple[int, str] | None:
                       for q in appeals.appealable_question_ids(db, visit)
                       if questions[q].kind not in ("photo", "text"))
     return (findings[0][2], key_of[findings[0][2]]) if findings else None
+
+
+# The job board: a wave anyone eligible may take in the South, one head office chooses
+# for in Scotland. Sam Field lives in Leeds and travels up to 300 km (Brighton is too far).
+JOB_WAVES = [
+    ("South", "self", "25.00", "8.50", "December, South", SCENARIOS[2]),
+    ("Scotland", "apply", "30.00", "12.00", "December, Scotland", SCENARIOS[0]),
+]
+
+
+def _job_board(db, users, checklist_id, today) -> None:
+    if job_rows.any_published(db):
+        return
+    job_rows.set_profile(db, users["shopper@demo.test"], home_area="Leeds",
+                         latitude=53.8008, longitude=-1.5491, max_distance_km=300)
+    for region, mode, fee, cap, name, scenario in JOB_WAVES:
+        codes = [code for code, _, branch_region, *_ in BRANCHES if branch_region == region]
+        jobs.publish(db, jobs.Wave(
+            branch_ids=list(branches.ids_of_codes(db, codes).values()),
+            checklist_id=checklist_id, window_start=today,
+            window_end=today + timedelta(days=21), scenario=scenario,
+            fee=money.parse(fee, "GBP"), expense_cap=money.parse(cap, "GBP"), mode=mode,
+            name=name), users["office@demo.test"])
