@@ -15,13 +15,23 @@ from PIL import Image
 from shopper.domain import money
 from shopper.domain.photos import process_photo
 from shopper.store import appeals, photo_files
+from shopper.store import jobs as job_rows
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
 from shopper.workflows import jobs, mail
 from shopper.workflows.scorecards import complete_action, record_action
 
-from .support import DEACTIVATED, MANAGER_A, MANAGER_B, OFFICE, SHOPPER, AuthActions, csrf_token
+from .support import (
+    DEACTIVATED,
+    MANAGER_A,
+    MANAGER_B,
+    OFFICE,
+    OTHER_SHOPPER,
+    SHOPPER,
+    AuthActions,
+    csrf_token,
+)
 
 VISITORS = ("anonymous", "shopper", "manager_a", "manager_b", "office", "deactivated")
 LOGIN = "login"  # a redirect to the sign-in page
@@ -86,6 +96,11 @@ EXPECTED = {
     "field.job": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.take": ("POST", (LOGIN, 422, 403, 403, 403, LOGIN)),  # reached: a recent visit
     "field.give_back": ("POST", (LOGIN, 404, 403, 403, 403, LOGIN)),  # not theirs
+    "office.jobs_board": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.job": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    # Another shopper's application for that job, approved: it becomes their assignment.
+    "office.approve_application": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.withdraw_job": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
@@ -148,7 +163,10 @@ def samples(app, db) -> dict:
     job = jobs.publish(db, jobs.Wave(
         [branch_a], 1, date.today(), date.today() + timedelta(days=7), "Ask about loans.",
         money.parse("20", "GBP"), money.parse("5", "GBP")), manager)[0]
-    return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job, "filename": "app.css",
+    other = db.execute("SELECT id FROM users WHERE email = ?", [OTHER_SHOPPER]).fetchone()[0]
+    application = job_rows.add_application(db, job, other, date.today())
+    return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job,
+            "application_id": application, "filename": "app.css",
             "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 MINOR_DIGITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "OMR": 3,
                 "JOD": 3, "TND": 3}
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+CURRENCIES = ("GBP", "EUR", "USD", "CHF", "SEK", "NOK", "DKK", "PLN")  # offered for a fee
 MAX_MINOR = 10**12  # far above any fee, far below SQLite's integer limit
 _AMOUNT = re.compile(r"^\s*[£€$]?\s*(\d{1,12})(?:\.(\d*))?\s*$")
 _CODE = re.compile(r"^[A-Z]{3}$")

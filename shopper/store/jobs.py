@@ -40,6 +40,29 @@ def open_jobs(db: Database, today: date) -> list[dict]:
                          "ORDER BY j.window_end, b.name, j.id", [today.isoformat()]))
 
 
+def listing(db: Database, status: str = "", limit: int = 300) -> list[dict]:
+    """Head office's list: the newest windows first, with who took each job and how many
+    applications wait."""
+    where = " WHERE j.status = ?" if status else ""
+    return list(db.query(
+        _JOB.replace("SELECT j.*", """SELECT j.*, u.name AS taken_by_name,
+               (SELECT COUNT(*) FROM job_applications ap WHERE ap.job_id = j.id
+                AND ap.status = 'waiting') AS waiting""") +
+        " LEFT JOIN users u ON u.id = j.taken_by" + where +
+        " ORDER BY j.window_end DESC, b.name, j.id LIMIT ?", [*([status] if status else []),
+                                                               limit]))
+
+
+def withdraw(db: Database, job_id: int) -> bool:
+    """Take an open job off the board (its waiting applications are declined)."""
+    if db.execute("UPDATE jobs SET status = 'withdrawn' WHERE id = ? AND status = 'open'",
+                  [job_id]).rowcount != 1:
+        return False
+    db.execute("UPDATE job_applications SET status = 'declined', decided_at = ? "
+               "WHERE job_id = ? AND status = 'waiting'", [now(), job_id])
+    return True
+
+
 def of_shopper(db: Database, shopper_id: int) -> list[dict]:
     """The jobs a shopper has taken and not cancelled, with their assignment's state."""
     return list(db.query(

@@ -168,6 +168,13 @@ def approve(db: Database, application_id: int, actor_id: int, today: date, limit
         return assignment_id
 
 
+def withdraw(db: Database, job_id: int) -> None:
+    """Head office takes an open job off the board."""
+    with db.atomic():
+        if not jobs.withdraw(db, job_id):
+            raise JobError("Only an open job can be withdrawn: this one has been taken.")
+
+
 def cancel(db: Database, job_id: int, shopper_id: int, reason: str, at: datetime,
            cutoff_hours: int) -> None:
     """The shopper gives a job back, with a reason, until `cutoff_hours` before the start

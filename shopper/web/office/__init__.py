@@ -1,8 +1,9 @@
 """Head office's pages, by family: comparisons (compare.py), the review queue (review.py),
-branches, people and assignments (admin.py), and checklists (checklists.py)."""
+branches, people and assignments (admin.py), the job board (jobs.py), and checklists
+(checklists.py)."""
 
 from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from shopper.web.office import admin, checklists, compare, review  # noqa: E402, F401  (routes)
+from shopper.web.office import admin, checklists, compare, jobs, review  # noqa: E402, F401

@@ -109,10 +109,7 @@ def assignments():
     branches = branch_store.active_branches(db)
     shoppers = account_store.active_shoppers(db)
     checklists = checklist_store.checklist_names(db)
-    places = {"all": [b["id"] for b in branches]}
-    for b in branches:
-        places.setdefault(f"region:{b['region']}", []).append(b["id"])
-        places[f"branch:{b['id']}"] = [b["id"]]
+    places = places_of(branches)
     form = AssignmentForm(places=places, shoppers={str(s["id"]) for s in shoppers},
                           checklists={str(c["id"]) for c in checklists}, today=today)
     if form.validate_on_submit():
@@ -136,6 +133,16 @@ def assignments():
         rows=assignment_store.assignments_overview(db, today), branches=branches,
         regions=branch_store.regions(db), shoppers=shoppers, checklists=checklists,
     ), (422 if refused else 200)
+
+
+def places_of(branches: list[dict]) -> dict[str, list[int]]:
+    """Each "Where" choice of the assignment and job forms (every branch, a region, one
+    branch) and the active branches it stands for."""
+    places = {"all": [b["id"] for b in branches]}
+    for b in branches:
+        places.setdefault(f"region:{b['region']}", []).append(b["id"])
+        places[f"branch:{b['id']}"] = [b["id"]]
+    return places
 
 
 @bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])

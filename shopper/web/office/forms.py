@@ -10,12 +10,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
+    SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -28,6 +31,9 @@ from wtforms.validators import (
 )
 
 from shopper.domain.appeals import OUTCOMES
+from shopper.domain.jobs import MODES
+from shopper.domain.money import CURRENCIES, Money, MoneyError
+from shopper.domain.money import parse as parse_money
 from shopper.domain.vocabulary import (
     MAX_EMAIL,
     MAX_NAME,
@@ -86,13 +92,12 @@ class PersonForm(FlaskForm):
         return _codes(self.branches.data)
 
 
-class AssignmentForm(FlaskForm):
-    """Where (a branch, a region or every branch), who, which checklist, when, and the
-    scenario. `places` maps each "Where" choice to its active branches' ids; `shoppers`
-    and `checklists` are the ids that may be chosen."""
+class _VisitsForm(FlaskForm):
+    """Where (a branch, a region or every branch), which checklist, when, and the scenario:
+    what an assignment and a job have in common. `places` maps each "Where" choice to its
+    active branches' ids; `checklists` are the ids that may be chosen."""
 
     target = StringField("Where")
-    shopper_id = StringField("Shopper")
     checklist_id = StringField("Checklist")
     window_start = Day("From", validators=[InputRequired(
         "Give the window as two dates, e.g. 2026-12-01.")],
@@ -100,24 +105,16 @@ class AssignmentForm(FlaskForm):
     window_end = Day("To", validators=[InputRequired(
         "Give the window as two dates, e.g. 2026-12-01.")],
         message="Give the window as two dates, e.g. 2026-12-01.")
-    min_gap_days = IntegerField("Not to the same branch within (days)", default=0, validators=[
-        Optional(), NumberRange(0, 3650, "Give a number of days from 0 to 3650.")])
     scenario = TextAreaField("Scenario for the shopper", filters=[stripped], validators=[
         Length(max=MAX_SCENARIO, message=f"Keep the scenario under {MAX_SCENARIO:,} characters.")])
 
-    def __init__(self, *args, places: dict, shoppers: set, checklists: set, today: date,
-                 **kwargs):
+    def __init__(self, *args, places: dict, checklists: set, today: date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.places, self.shoppers, self.checklists, self.today = (
-            places, shoppers, checklists, today)
+        self.places, self.checklists, self.today = places, checklists, today
 
     def validate_target(self, field):
         if not self.places.get(field.data):
             raise ValidationError("Choose a branch, a region or all branches.")
-
-    def validate_shopper_id(self, field):
-        if field.data not in self.shoppers:
-            raise ValidationError("Choose an active shopper.")
 
     def validate_checklist_id(self, field):
         if field.data not in self.checklists:
@@ -133,6 +130,49 @@ class AssignmentForm(FlaskForm):
             raise ValidationError("The window is already over.")
         if (end - start).days > 366:
             raise ValidationError("Keep the window within a year.")
+
+
+class AssignmentForm(_VisitsForm):
+    """A shopper sent by hand (`shoppers`: the ids that may be chosen)."""
+
+    shopper_id = StringField("Shopper")
+    min_gap_days = IntegerField("Not to the same branch within (days)", default=0, validators=[
+        Optional(), NumberRange(0, 3650, "Give a number of days from 0 to 3650.")])
+
+    def __init__(self, *args, shoppers: set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shoppers = shoppers
+
+    def validate_shopper_id(self, field):
+        if field.data not in self.shoppers:
+            raise ValidationError("Choose an active shopper.")
+
+
+class JobWaveForm(_VisitsForm):
+    """Open visits for the job board, one per branch of "Where": the pay and who may take
+    them. Amounts are parsed exactly into minor units (domain/money.py)."""
+
+    currency = SelectField("Currency", choices=[SelectChoice(c, c) for c in CURRENCIES])
+    fee = StringField("Fee", filters=[stripped])
+    expense_cap = StringField("Expenses up to", default="0", filters=[stripped])
+    mode = SelectField("Who gets it", choices=[SelectChoice(k, v) for k, v in MODES.items()])
+    min_rating = DecimalField("Lowest shopper rating (1–10, optional)", places=None,
+                              validators=[Optional(), NumberRange(
+                                  1, 10, "Give a rating from 1 to 10, or leave it empty.")])
+    name = StringField("Name of the wave (optional)", filters=[stripped],
+                       validators=[Length(max=MAX_NAME)])
+
+    def validate_fee(self, field):
+        self.fee_money = self._money(field)
+
+    def validate_expense_cap(self, field):
+        self.expense_cap_money = self._money(field)
+
+    def _money(self, field) -> Money:
+        try:
+            return parse_money(field.data, self.currency.data)
+        except MoneyError as err:
+            raise ValidationError(str(err)) from None
 
 
 class ReviewStepForm(FlaskForm):

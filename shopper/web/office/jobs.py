@@ -1,0 +1,109 @@
+"""Head office's job board: publish open visits (one branch, a region, every branch) with
+their pay and conditions, see who took each, approve one applicant, withdraw a job
+(docs/jobs.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from shopper.domain.jobs import MODES, Limits
+from shopper.domain.money import Money
+from shopper.store import branches as branch_store
+from shopper.store import checklists as checklist_store
+from shopper.store import jobs as job_rows
+from shopper.web.access import allow
+from shopper.web.db import get_db
+from shopper.web.forms import problems
+from shopper.web.mail import mail_settings
+from shopper.web.office import bp
+from shopper.web.office.admin import places_of
+from shopper.web.office.forms import JobWaveForm
+from shopper.workflows import jobs
+
+STATUSES = {"": "Every job", "open": "Open", "taken": "Taken", "withdrawn": "Withdrawn"}
+
+
+def _with_money(job: dict) -> dict:
+    return {**job, "fee": Money(job["currency"], job["fee_minor"]),
+            "expense_cap": Money(job["currency"], job["expense_cap_minor"])}
+
+
+@bp.route("/jobs", methods=["GET", "POST"])
+@allow("office")
+def jobs_board():
+    db = get_db()
+    today = date.today()
+    active = branch_store.active_branches(db)
+    places = places_of(active)
+    checklists = checklist_store.checklist_names(db)
+    form = JobWaveForm(places=places, checklists={str(c["id"]) for c in checklists},
+                       today=today)
+    if form.validate_on_submit():
+        made = jobs.publish(db, jobs.Wave(
+            places[form.target.data], int(form.checklist_id.data), form.window_start.data,
+            form.window_end.data, form.scenario.data, form.fee_money,
+            form.expense_cap_money, form.mode.data,
+            min_rating=float(form.min_rating.data) if form.min_rating.data else None,
+            name=form.name.data), current_user.id)
+        flash(f"{len(made)} job{'s' if len(made) != 1 else ''} published on the board.", "info")
+        return redirect(url_for("office.jobs_board"), 303)
+    status = request.args.get("status", "")
+    if status not in STATUSES:
+        abort(400, description="Choose which jobs to show from the list.")
+    refused = problems(form)
+    return render_template(
+        "office/jobs.html", form=form, problems=refused, today=today,
+        posted=request.form if refused else {}, status=status, statuses=STATUSES,
+        rows=[_with_money(j) for j in job_rows.listing(db, status)], branches=active,
+        regions=branch_store.regions(db), checklists=checklists, modes=MODES,
+    ), (422 if refused else 200)
+
+
+def _job_or_404(job_id: int) -> dict:
+    job = job_rows.by_id(get_db(), job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/jobs/<int:job_id>")
+@allow("office")
+def job(job_id: int):
+    found = _job_or_404(job_id)
+    return render_template("office/job.html", job=_with_money(found), modes=MODES,
+                           applications=job_rows.applications_of_job(get_db(), job_id),
+                           cancellations=job_rows.cancellations(get_db(), job_id))
+
+
+@bp.route("/jobs/<int:job_id>/applications/<int:application_id>/approve", methods=["POST"])
+@allow("office")
+def approve_application(job_id: int, application_id: int):
+    found = _job_or_404(job_id)
+    application = job_rows.application(get_db(), application_id)
+    if application is None or application["job_id"] != job_id:
+        abort(404)
+    try:
+        jobs.approve(get_db(), application_id, current_user.id, date.today(),
+                     Limits.from_config(current_app.config), mail_settings=mail_settings())
+    except jobs.JobError as err:
+        flash(f"Not approved: {err}", "error")
+    else:
+        flash(f"Approved: the visit to {found['branch_name']} is the shopper's, and they are "
+              "told by email.", "info")
+    return redirect(url_for("office.job", job_id=job_id), 303)
+
+
+@bp.route("/jobs/<int:job_id>/withdraw", methods=["POST"])
+@allow("office")
+def withdraw_job(job_id: int):
+    _job_or_404(job_id)
+    try:
+        jobs.withdraw(get_db(), job_id)
+    except jobs.JobError as err:
+        flash(str(err), "error")
+    else:
+        flash("Job withdrawn from the board.", "info")
+    return redirect(url_for("office.job", job_id=job_id), 303)
