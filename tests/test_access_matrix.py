@@ -19,7 +19,7 @@ from shopper.store import jobs as job_rows
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
-from shopper.workflows import jobs, mail
+from shopper.workflows import jobs, mail, quizzes
 from shopper.workflows.scorecards import complete_action, record_action
 
 from .support import (
@@ -101,6 +101,8 @@ EXPECTED = {
     # Another shopper's application for that job, approved: it becomes their assignment.
     "office.approve_application": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.withdraw_job": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.quizzes_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "field.quiz": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
@@ -164,9 +166,11 @@ def samples(app, db) -> dict:
         [branch_a], 1, date.today(), date.today() + timedelta(days=7), "Ask about loans.",
         money.parse("20", "GBP"), money.parse("5", "GBP")), manager)[0]
     other = db.execute("SELECT id FROM users WHERE email = ?", [OTHER_SHOPPER]).fetchone()[0]
+    quiz = quizzes.save(db, name="Loans", text="Q: Which?\n* a\n- b", pass_mark=100,
+                        checklist_id=None, user_id=manager)
     application = job_rows.add_application(db, job, other, date.today())
     return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job,
-            "application_id": application, "filename": "app.css",
+            "application_id": application, "quiz_id": quiz, "filename": "app.css",
             "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],

@@ -12,8 +12,9 @@ from shopper.store.connection import Database, now
 _JOB = """
     SELECT j.*, b.name AS branch_name, b.code AS branch_code, b.region, b.address,
            b.latitude AS branch_latitude, b.longitude AS branch_longitude,
-           c.name AS checklist_name
+           c.name AS checklist_name, qz.name AS qualification_name
     FROM jobs j JOIN branches b ON b.id = j.branch_id JOIN checklists c ON c.id = j.checklist_id
+    LEFT JOIN quizzes qz ON qz.id = j.qualification_id
 """
 JOB_COLUMNS = ("branch_id", "checklist_id", "window_start", "window_end", "scenario",
                "fee_minor", "expense_cap_minor", "currency", "mode", "qualification_id",

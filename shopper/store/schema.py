@@ -344,7 +344,7 @@ def m007_photo_expiry(db):
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
                     "mail_outbox", "mail_preferences", "mail_digest_items",  # mail: no page
                     "jobs", "job_applications", "job_cancellations",  # the job board
-                    "shopper_profiles")
+                    "shopper_profiles", "quizzes", "quiz_attempts")
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -632,5 +632,37 @@ CREATE TABLE shopper_profiles (
     max_distance_km REAL CHECK (max_distance_km IS NULL OR max_distance_km > 0),
     CHECK ((home_latitude IS NULL) = (home_longitude IS NULL))
 );
+"""
+    )
+
+
+@migrations()
+def m016_quizzes(db):
+    """Qualification quizzes (issue 18): head office writes a short multiple-choice quiz as
+    text (domain/quizzes.py says the format) with a pass mark, perhaps for one checklist; a
+    job may ask for one. Every attempt is kept; one pass is enough for good."""
+    db.executescript(
+        """
+CREATE TABLE quizzes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    pass_mark INTEGER NOT NULL CHECK (pass_mark BETWEEN 1 AND 100),
+    checklist_id INTEGER REFERENCES checklists (id),
+    created_by INTEGER REFERENCES users (id),
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE quiz_attempts (
+    id INTEGER PRIMARY KEY,
+    quiz_id INTEGER NOT NULL REFERENCES quizzes (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    at TEXT NOT NULL,
+    right_answers INTEGER NOT NULL,
+    asked INTEGER NOT NULL,
+    percent INTEGER NOT NULL,
+    passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    answers TEXT NOT NULL
+);
+CREATE INDEX quiz_attempts_shopper ON quiz_attempts (shopper_id, quiz_id, passed);
 """
     )

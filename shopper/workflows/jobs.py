@@ -27,7 +27,7 @@ from shopper.domain.jobs import (
     refusals,
 )
 from shopper.domain.money import Money
-from shopper.store import assignments, jobs
+from shopper.store import assignments, jobs, quizzes
 from shopper.store.connection import Database, now
 from shopper.workflows import mail
 from shopper.workflows.mail import MailSettings
@@ -78,7 +78,7 @@ def shopper_of(db: Database, shopper_id: int, branch_id: int) -> Shopper:
     """What the rules need to know of the shopper for a job at this branch, as of now."""
     facts = jobs.shopper_facts(db, shopper_id, branch_id)
     return Shopper(
-        rating=None, passed=frozenset(),
+        rating=None, passed=frozenset(quizzes.passed_by(db, shopper_id)),
         home_latitude=facts["home_latitude"], home_longitude=facts["home_longitude"],
         max_distance_km=facts["max_distance_km"], open_jobs=facts["open_jobs"],
         planned_days=tuple(date.fromisoformat(d) for d in facts["planned_days"]),
@@ -112,7 +112,8 @@ def as_seen_by(db: Database, job: dict, shopper_id: int, today: date, limits: Li
 def as_job(job: dict) -> Job:
     return Job(job["branch_name"], date.fromisoformat(job["window_start"]),
                date.fromisoformat(job["window_end"]), job["branch_latitude"],
-               job["branch_longitude"], job["qualification_id"], "", job["min_rating"])
+               job["branch_longitude"], job["qualification_id"],
+               job["qualification_name"] or "", job["min_rating"])
 
 
 def take(db: Database, job_id: int, shopper_id: int, planned: date | None, today: date,

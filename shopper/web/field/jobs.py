@@ -1,5 +1,6 @@
 """The shopper's job board: open visits to take or apply for, a job's details (its
-scenario only once it is theirs), and giving a job back before the cut-off. The rules are
+scenario only once it is theirs), giving a job back before the cut-off, and the
+qualification quizzes some jobs ask for. The rules are
 domain/jobs.py's, checked on the server by workflows/jobs.py."""
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from flask_login import current_user
 
 from shopper.domain.jobs import APPLY, Limits
 from shopper.domain.money import Money
+from shopper.domain.quizzes import parse as parse_quiz
 from shopper.domain.visit_timing import local_today
 from shopper.store import jobs as job_rows
+from shopper.store import quizzes as quiz_rows
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.field import bp
 from shopper.web.field.forms import BoardFilters, GiveBackForm, TakeForm
 from shopper.web.forms import field_errors
-from shopper.workflows import jobs
+from shopper.workflows import jobs, quizzes
 
 
 def _limits() -> Limits:
@@ -129,3 +132,36 @@ def give_back(job_id: int):
     flash(f"You gave back the visit to {job['branch_name']}: it is open to others again.",
           "info")
     return redirect(url_for("field.board"), 303)
+
+
+@bp.route("/quizzes/<int:quiz_id>", methods=["GET", "POST"])
+@allow("shopper")
+def quiz(quiz_id: int):
+    """A qualification quiz: its questions (never which option is right), marked on the
+    server; a pass opens the jobs that ask for it."""
+    db = get_db()
+    found = quiz_rows.by_id(db, quiz_id)
+    if found is None:
+        abort(404)
+    questions = parse_quiz(found["text"])
+    result = None
+    if request.method == "POST":
+        chosen = [_option(request.form.get(f"q{i}"), len(q.options))
+                  for i, q in enumerate(questions)]
+        result = quizzes.attempt(db, found, current_user.id, chosen)
+        if result.passed:
+            flash(f"Passed “{found['name']}” ({result.percent}%): the visits that ask for it "
+                  "are open to you now.", "info")
+            return redirect(url_for("field.board"), 303)
+    return render_template("field/quiz.html", quiz=found, questions=questions, result=result,
+                           passed=quiz_id in quiz_rows.passed_by(db, current_user.id),
+                           posted=request.form), 200, {"Cache-Control": "private, no-store"}
+
+
+def _option(value: str | None, count: int) -> int | None:
+    """The index of a chosen option; an answer that is no option is a bad request."""
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or int(value) >= count:
+        abort(400, description="Choose one of the options given.")
+    return int(value)

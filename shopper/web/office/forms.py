@@ -161,6 +161,15 @@ class JobWaveForm(_VisitsForm):
                                   1, 10, "Give a rating from 1 to 10, or leave it empty.")])
     name = StringField("Name of the wave (optional)", filters=[stripped],
                        validators=[Length(max=MAX_NAME)])
+    qualification_id = SelectField("Quiz to pass first", default="", validate_choice=True)
+
+    def offer_quizzes(self, quizzes: list[dict]) -> None:
+        self.qualification_id.choices = [SelectChoice("", "None"), *(
+            SelectChoice(str(q["id"]), q["name"]) for q in quizzes)]
+
+    @property
+    def qualification(self) -> int | None:
+        return int(self.qualification_id.data) if self.qualification_id.data else None
 
     def validate_fee(self, field):
         self.fee_money = self._money(field)
@@ -173,6 +182,24 @@ class JobWaveForm(_VisitsForm):
             return parse_money(field.data, self.currency.data)
         except MoneyError as err:
             raise ValidationError(str(err)) from None
+
+
+class QuizForm(FlaskForm):
+    """A qualification quiz: its name, pass mark, checklist (optional) and its text, which
+    the quizzes workflow checks line by line."""
+
+    name = StringField("Name", filters=[stripped], validators=[
+        DataRequired("Give the quiz a name."), Length(max=MAX_NAME)])
+    pass_mark = IntegerField("Pass mark (%)", default=80, validators=[
+        InputRequired("Give a pass mark from 1 to 100."),
+        NumberRange(1, 100, "Give a pass mark from 1 to 100.")])
+    checklist_id = SelectField("For the checklist (optional)", default="")
+    text = TextAreaField("Questions", filters=[stripped], validators=[
+        DataRequired("Write the questions."), Length(max=20_000)])
+
+    def offer_checklists(self, checklists: list[dict]) -> None:
+        self.checklist_id.choices = [SelectChoice("", "Any"), *(
+            SelectChoice(str(c["id"]), c["name"]) for c in checklists)]
 
 
 class ReviewStepForm(FlaskForm):

@@ -11,17 +11,19 @@ from flask_login import current_user
 
 from shopper.domain.jobs import MODES, Limits
 from shopper.domain.money import Money
+from shopper.domain.quizzes import QuizError
 from shopper.store import branches as branch_store
 from shopper.store import checklists as checklist_store
 from shopper.store import jobs as job_rows
+from shopper.store import quizzes as quiz_rows
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
 from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.admin import places_of
-from shopper.web.office.forms import JobWaveForm
-from shopper.workflows import jobs
+from shopper.web.office.forms import JobWaveForm, QuizForm
+from shopper.workflows import jobs, quizzes
 
 STATUSES = {"": "Every job", "open": "Open", "taken": "Taken", "withdrawn": "Withdrawn"}
 
@@ -41,11 +43,13 @@ def jobs_board():
     checklists = checklist_store.checklist_names(db)
     form = JobWaveForm(places=places, checklists={str(c["id"]) for c in checklists},
                        today=today)
+    form.offer_quizzes(quiz_rows.all_quizzes(db))
     if form.validate_on_submit():
         made = jobs.publish(db, jobs.Wave(
             places[form.target.data], int(form.checklist_id.data), form.window_start.data,
             form.window_end.data, form.scenario.data, form.fee_money,
             form.expense_cap_money, form.mode.data,
+            qualification_id=form.qualification,
             min_rating=float(form.min_rating.data) if form.min_rating.data else None,
             name=form.name.data), current_user.id)
         flash(f"{len(made)} job{'s' if len(made) != 1 else ''} published on the board.", "info")
@@ -107,3 +111,33 @@ def withdraw_job(job_id: int):
     else:
         flash("Job withdrawn from the board.", "info")
     return redirect(url_for("office.job", job_id=job_id), 303)
+
+
+@bp.route("/quizzes", methods=["GET", "POST"])
+@bp.route("/quizzes/<int:quiz_id>", methods=["GET", "POST"])
+@allow("office")
+def quizzes_page(quiz_id: int | None = None):
+    """The qualification quizzes, and one written or changed (a new one without an id)."""
+    db = get_db()
+    found = quiz_rows.by_id(db, quiz_id) if quiz_id is not None else None
+    if quiz_id is not None and found is None:
+        abort(404)
+    form = QuizForm(data=None if request.method == "POST" or not found else {
+        "name": found["name"], "pass_mark": found["pass_mark"], "text": found["text"],
+        "checklist_id": str(found["checklist_id"] or "")})
+    form.offer_checklists(checklist_store.checklist_names(db))
+    refused = []
+    if form.validate_on_submit():
+        try:
+            saved = quizzes.save(
+                db, name=form.name.data, text=form.text.data, pass_mark=form.pass_mark.data,
+                checklist_id=int(form.checklist_id.data) if form.checklist_id.data else None,
+                user_id=current_user.id, quiz_id=quiz_id)
+        except QuizError as err:
+            refused = [("Questions", str(err))]
+        else:
+            flash(f"Quiz “{form.name.data}” saved.", "info")
+            return redirect(url_for("office.quizzes_page", quiz_id=saved), 303)
+    refused = refused or problems(form)
+    return render_template("office/quizzes.html", form=form, quiz=found, problems=refused,
+                           quizzes=quiz_rows.all_quizzes(db)), (422 if refused else 200)
