@@ -103,6 +103,7 @@ EXPECTED = {
     "office.withdraw_job": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.quizzes_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "field.quiz": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.rating": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),

@@ -27,7 +27,8 @@ from shopper.domain.jobs import (
     refusals,
 )
 from shopper.domain.money import Money
-from shopper.store import assignments, jobs, quizzes
+from shopper.domain.rating import Rating, VisitRecord, history, rating
+from shopper.store import assignments, jobs, quizzes, ratings
 from shopper.store.connection import Database, now
 from shopper.workflows import mail
 from shopper.workflows.mail import MailSettings
@@ -74,11 +75,28 @@ def publish(db: Database, wave: Wave, created_by: int) -> list[int]:
             "wave": wave.name}, created_by) for branch_id in wave.branch_ids]
 
 
+def rating_of(db: Database, shopper_id: int) -> Rating:
+    """The shopper's rating now, with its reasons (domain/rating.py)."""
+    return rating(_records(db, shopper_id))
+
+
+def rating_history(db: Database, shopper_id: int, months: list[date]) -> list[tuple]:
+    """The shopper's rating at the end of each month given (each a month's first day)."""
+    return history(_records(db, shopper_id), months)
+
+
+def _records(db: Database, shopper_id: int) -> list[VisitRecord]:
+    return [VisitRecord(date.fromisoformat(r["visit_date"]), r["returned"], r["corrected"],
+                        bool(r["late"]), r["overturned"])
+            for r in ratings.visit_records(db, shopper_id)]
+
+
 def shopper_of(db: Database, shopper_id: int, branch_id: int) -> Shopper:
     """What the rules need to know of the shopper for a job at this branch, as of now."""
     facts = jobs.shopper_facts(db, shopper_id, branch_id)
     return Shopper(
-        rating=None, passed=frozenset(quizzes.passed_by(db, shopper_id)),
+        rating=rating_of(db, shopper_id).value,
+        passed=frozenset(quizzes.passed_by(db, shopper_id)),
         home_latitude=facts["home_latitude"], home_longitude=facts["home_longitude"],
         max_distance_km=facts["max_distance_km"], open_jobs=facts["open_jobs"],
         planned_days=tuple(date.fromisoformat(d) for d in facts["planned_days"]),

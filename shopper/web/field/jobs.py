@@ -14,6 +14,7 @@ from flask_login import current_user
 from shopper.domain.jobs import APPLY, Limits
 from shopper.domain.money import Money
 from shopper.domain.quizzes import parse as parse_quiz
+from shopper.domain.rating import PENALTIES, RECENT, last_months
 from shopper.domain.visit_timing import local_today
 from shopper.store import jobs as job_rows
 from shopper.store import quizzes as quiz_rows
@@ -56,7 +57,8 @@ def board():
     mine = [{**j, "fee": Money(j["currency"], j["fee_minor"])}
             for j in job_rows.of_shopper(db, current_user.id) if j["assignment_status"] == "open"]
     return render_template("field/jobs.html", jobs=shown, mine=mine, filters=filters,
-                           total=len(every), today=today)
+                           total=len(every), today=today,
+                           rating=jobs.rating_of(db, current_user.id))
 
 
 def _job_or_404(job_id: int, *, taken_by_others: bool = False) -> dict:
@@ -165,3 +167,13 @@ def _option(value: str | None, count: int) -> int | None:
     if not value.isdigit() or int(value) >= count:
         abort(400, description="Choose one of the options given.")
     return int(value)
+
+
+@bp.route("/rating")
+@allow("shopper")
+def rating():
+    """The shopper's rating, what cost points, and how it moved month by month."""
+    return render_template(
+        "field/rating.html", rating=jobs.rating_of(get_db(), current_user.id),
+        history=jobs.rating_history(get_db(), current_user.id, last_months(_today())),
+        penalties=PENALTIES, recent=RECENT)

@@ -77,8 +77,10 @@ def _job_or_404(job_id: int) -> dict:
 @allow("office")
 def job(job_id: int):
     found = _job_or_404(job_id)
+    applications = [{**a, "rating": jobs.rating_of(get_db(), a["shopper_id"]).value}
+                    for a in job_rows.applications_of_job(get_db(), job_id)]
     return render_template("office/job.html", job=_with_money(found), modes=MODES,
-                           applications=job_rows.applications_of_job(get_db(), job_id),
+                           applications=applications,
                            cancellations=job_rows.cancellations(get_db(), job_id))
 
 
