@@ -17,7 +17,7 @@ from shopper.domain.vocabulary import ROLES
 from shopper.store import accounts
 from shopper.store.checklists import import_checklist
 from shopper.web.db import get_db
-from shopper.workflows import backup, demo, follow_ups, mail, photo_retention
+from shopper.workflows import backup, demo, follow_ups, mail, payments, photo_retention
 
 
 @click.command("import-checklist")
@@ -172,10 +172,26 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.INFO)
 
 
+@click.command("payments")
+@click.option("--month", required=True, help="The month whose approved lines to export, YYYY-MM.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The CSV file to write.")
+@with_appcontext
+def payments_command(month: str, out: Path):
+    """Export a month's approved payable lines as CSV for a bank or payroll upload."""
+    try:
+        text = payments.month_csv(get_db(), payments.check_month(month))
+    except payments.PaymentError as err:
+        raise click.BadParameter(str(err), param_hint="--month") from None
+    out.write_text(text, encoding="utf-8", newline="")
+    rows = text.count("\n") - 1
+    click.echo(f"Wrote {rows} approved line(s) of {month} to {out}.")
+
+
 def register_commands(app) -> None:
     for command in (import_checklist_command, create_user_command, demo_command,
                     backup_command, clean_photos_command, expire_photos_command,
-                    close_follow_ups_command, send_mail_command):
+                    close_follow_ups_command, send_mail_command, payments_command):
         app.cli.add_command(command)
 
 

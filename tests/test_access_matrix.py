@@ -104,6 +104,14 @@ EXPECTED = {
     "office.quizzes_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "field.quiz": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.rating": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.money": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    # The shopper's published visit at branch A: no job, so no expenses to claim.
+    "field.claim_expense": ("POST", (LOGIN, 422, 403, 403, 403, LOGIN)),
+    "office.payments_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.decide_expense": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),  # none: refused
+    "office.approve_lines": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.pay_lines": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
+    "office.payments_csv": ("GET", (LOGIN, 403, 403, 403, 400, LOGIN)),  # reached: no month
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
@@ -171,7 +179,7 @@ def samples(app, db) -> dict:
                         checklist_id=None, user_id=manager)
     application = job_rows.add_application(db, job, other, date.today())
     return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job,
-            "application_id": application, "quiz_id": quiz, "filename": "app.css",
+            "application_id": application, "quiz_id": quiz, "expense_id": 1, "filename": "app.css",
             "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,
             "position": 1, "assignment_id": assignment, "photo_uuid": photo["uuid"],

@@ -344,7 +344,8 @@ def m007_photo_expiry(db):
 UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
                     "mail_outbox", "mail_preferences", "mail_digest_items",  # mail: no page
                     "jobs", "job_applications", "job_cancellations",  # the job board
-                    "shopper_profiles", "quizzes", "quiz_attempts")
+                    "shopper_profiles", "quizzes", "quiz_attempts",
+                    "expenses", "payable_lines", "payment_batches")  # money: no kept page
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -664,5 +665,55 @@ CREATE TABLE quiz_attempts (
     answers TEXT NOT NULL
 );
 CREATE INDEX quiz_attempts_shopper ON quiz_attempts (shopper_id, quiz_id, passed);
+"""
+    )
+
+
+@migrations()
+def m017_payments(db):
+    """What shoppers are owed (issue 18). A published visit gets one payable line: the
+    fee of the job it came from plus its approved expenses, in whole minor units of one
+    currency. Lines move unpaid -> approved -> paid, the last in a batch (one bank or
+    payroll run). A shopper claims an expense for a visit with a receipt photo from that
+    visit, up to the job's cap; head office approves it or trims it with a reason."""
+    db.executescript(
+        """
+CREATE TABLE expenses (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL UNIQUE REFERENCES visits (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    claimed_minor INTEGER NOT NULL CHECK (claimed_minor > 0),
+    currency TEXT NOT NULL CHECK (length(currency) = 3),
+    receipt_photo_id INTEGER NOT NULL REFERENCES photos (id),
+    note TEXT NOT NULL DEFAULT '',
+    claimed_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'claimed' CHECK (status IN ('claimed', 'approved', 'trimmed')),
+    approved_minor INTEGER CHECK (approved_minor IS NULL OR approved_minor >= 0),
+    decision_reason TEXT NOT NULL DEFAULT '',
+    decided_by INTEGER REFERENCES users (id),
+    decided_at TEXT
+);
+CREATE TABLE payment_batches (
+    id INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL,
+    paid_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES users (id)
+);
+CREATE TABLE payable_lines (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL UNIQUE REFERENCES visits (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    fee_minor INTEGER NOT NULL CHECK (fee_minor >= 0),
+    expenses_minor INTEGER NOT NULL DEFAULT 0 CHECK (expenses_minor >= 0),
+    currency TEXT NOT NULL CHECK (length(currency) = 3),
+    status TEXT NOT NULL DEFAULT 'unpaid' CHECK (status IN ('unpaid', 'approved', 'paid')),
+    created_at TEXT NOT NULL,
+    approved_at TEXT,
+    approved_by INTEGER REFERENCES users (id),
+    batch_id INTEGER REFERENCES payment_batches (id),
+    CHECK ((status = 'paid') = (batch_id IS NOT NULL))
+);
+CREATE INDEX payable_lines_status ON payable_lines (status, created_at);
+CREATE INDEX payable_lines_shopper ON payable_lines (shopper_id, status);
 """
     )

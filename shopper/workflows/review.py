@@ -17,7 +17,7 @@ from shopper.store import audit, reports, visits
 from shopper.store.checklists import load_version
 from shopper.store.connection import Database
 from shopper.store.visits import change_status, record_answers, score_and_store
-from shopper.workflows import follow_ups, mail
+from shopper.workflows import follow_ups, mail, payments
 from shopper.workflows.mail import MailSettings
 
 FAR_FROM_BRANCH_M = 500
@@ -106,9 +106,9 @@ def _require_status(status: str | None, allowed: tuple[str, ...] = IN_REVIEW) ->
 def publish(db: Database, visit: dict, actor_id: int, *, mail_settings: MailSettings,
             with_open_follow_ups: bool = False, now: datetime | None = None) -> None:
     """Approve and publish: the branch's manager can now read the scorecard, and is told by
-    mail (queued in the same transaction). A visit with follow-up questions still open is
-    published only when head office says so (`with_open_follow_ups`); its scorecard then
-    changes as they are answered or close."""
+    mail, and the shopper's payable line is written (both in the same transaction). A
+    visit with follow-up questions still open is published only when head office says so
+    (`with_open_follow_ups`); its scorecard then changes as they are answered or close."""
     _in_review(visit)
     with db.atomic():
         _status_still(db, visit)
@@ -121,6 +121,7 @@ def publish(db: Database, visit: dict, actor_id: int, *, mail_settings: MailSett
                       comment=f"{open_follow_ups_sentence(waiting)}; published now"
                       if waiting else "")
         mail.scorecard_published(db, mail_settings, visit["id"])
+        payments.line_for_published(db, visit)
 
 
 def open_follow_ups_sentence(waiting: list[dict]) -> str:

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 
-from shopper.web.field import jobs, views  # noqa: E402, F401  (their routes join bp)
+from shopper.web.field import jobs, money, views  # noqa: E402, F401  (routes join bp)

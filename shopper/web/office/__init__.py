@@ -6,4 +6,11 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from shopper.web.office import admin, checklists, compare, jobs, review  # noqa: E402, F401
+from shopper.web.office import (  # noqa: E402, F401  (their routes join bp)
+    admin,
+    checklists,
+    compare,
+    jobs,
+    payments,
+    review,
+)
