@@ -9,9 +9,10 @@ from datetime import date, timedelta
 import pytest
 
 from shopper.domain.scoring import score_visit
+from shopper.store import accounts
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
-from shopper.workflows import demo, submission
+from shopper.workflows import demo, jobs, payments, submission
 from shopper.workflows.mail import MailSettings
 
 from .support import FAST_HASH
@@ -150,3 +151,23 @@ def test_the_manager_has_appealed_with_each_outcome(db):
     assert kinds.count("appeal_decided") == 2 and kinds.count("finding_reviewed") == 2
     [digest] = db.query("SELECT text_body FROM mail_outbox WHERE kind = 'office_digest'")
     assert "1 appeal against a finding waiting for a decision" in digest["text_body"]
+
+
+def test_the_job_board_quiz_ratings_and_months_of_pay(app, db):
+    """Open jobs in two regions (one asking for the quiz), shoppers' ratings with reasons,
+    and months of payable lines: last month's approved for the bank, older ones paid."""
+    open_jobs = list(db.query("SELECT b.region, j.qualification_id FROM jobs j JOIN "
+                              "branches b ON b.id = j.branch_id WHERE j.status = 'open'"))
+    assert len({j["region"] for j in open_jobs}) == 2
+    assert any(j["qualification_id"] for j in open_jobs)
+    ratings = [jobs.rating_of(db, user_id) for user_id in (
+        accounts.user_id_of_email(db, "shopper@demo.test"),
+        accounts.user_id_of_email(db, "jo.shopper@demo.test"))]
+    assert all(r.value is not None for r in ratings)
+    assert any(r.reasons for r in ratings)  # a returned visit, an overturned finding
+    today = date.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).isoformat()[:7]
+    exported = payments.month_csv(db, last_month).splitlines()
+    assert len(exported) > 1 and exported[1].count(",25.00,") >= 1
+    statuses = {r[0] for r in db.execute("SELECT status FROM payable_lines")}
+    assert {"paid", "approved"} <= statuses

@@ -74,6 +74,10 @@ def cancel_assignment(db: Database, assignment_id: int) -> bool:
         [assignment_id, assignment_id]).rowcount == 1
 
 
+def by_id(db: Database, assignment_id: int) -> dict | None:
+    return next(db.query("SELECT * FROM assignments WHERE id = ?", [assignment_id]), None)
+
+
 def add_assignment(db: Database, row: dict) -> int:
     """Store one assignment as given (the demo data set's history)."""
     return db["assignments"].insert(row).last_pk

@@ -22,8 +22,9 @@ JOB_COLUMNS = ("branch_id", "checklist_id", "window_start", "window_end", "scena
 
 
 def add(db: Database, job: dict, created_by: int) -> int:
-    """Publish one open job; `job` holds JOB_COLUMNS (days as ISO text)."""
-    return db["jobs"].insert({**{k: job.get(k) for k in JOB_COLUMNS}, "status": "open",
+    """Publish one open job; `job` holds JOB_COLUMNS (days as ISO text; those left out
+    take the table's defaults)."""
+    return db["jobs"].insert({**{k: job[k] for k in JOB_COLUMNS if k in job}, "status": "open",
                               "created_by": created_by, "created_at": now()}).last_pk
 
 
@@ -31,8 +32,8 @@ def by_id(db: Database, job_id: int) -> dict | None:
     return next(db.query(_JOB + " WHERE j.id = ?", [job_id]), None)
 
 
-def any_published(db: Database) -> bool:
-    return db.execute("SELECT 1 FROM jobs LIMIT 1").fetchone() is not None
+def wave_exists(db: Database, name: str) -> bool:
+    return db.execute("SELECT 1 FROM jobs WHERE wave = ? LIMIT 1", [name]).fetchone() is not None
 
 
 def open_jobs(db: Database, today: date) -> list[dict]:

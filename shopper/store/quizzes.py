@@ -29,6 +29,11 @@ def by_id(db: Database, quiz_id: int) -> dict | None:
            LEFT JOIN checklists c ON c.id = q.checklist_id WHERE q.id = ?""", [quiz_id]), None)
 
 
+def id_of_name(db: Database, name: str) -> int | None:
+    row = db.execute("SELECT id FROM quizzes WHERE name = ?", [name]).fetchone()
+    return row[0] if row else None
+
+
 def all_quizzes(db: Database) -> list[dict]:
     """Every quiz with how many shoppers have passed it and how many attempts were made."""
     return list(db.query(

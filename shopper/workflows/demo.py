@@ -23,6 +23,8 @@ from shopper.domain.visit_timing import parse_timing
 from shopper.store import accounts, actions, assignments, branches, visits
 from shopper.store import appeals as appeal_rows
 from shopper.store import jobs as job_rows
+from shopper.store import payments as payment_rows
+from shopper.store import quizzes as quiz_rows
 from shopper.store.checklists import checklist_id_of_slug, import_checklist, load_version
 from shopper.store.connection import Database
 from shopper.store.visits import (
@@ -33,7 +35,7 @@ from shopper.store.visits import (
     score_and_store,
     start_visit,
 )
-from shopper.workflows import appeals, jobs, mail, review, scorecards
+from shopper.workflows import appeals, jobs, mail, payments, quizzes, review, scorecards
 from shopper.workflows.mail import MailSettings
 
 DEFAULT_CHECKLIST = PROJECT_ROOT / "checklists" / "moments-of-truth.toml"
@@ -81,6 +83,8 @@ DULL = ["Nobody looked up for a long time", "Felt like I was interrupting",
         "Promised call never came"]
 
 MONTHS_OF_HISTORY = 7
+HISTORY_FEE = money.Money("GBP", 2500)
+HISTORY_EXPENSE_CAP = money.Money("GBP", 850)
 MANAGED = "LDS01"  # the demo manager's branch
 
 # What the demo manager's branch has in hand: (days from today the action is due, done?).
@@ -111,6 +115,7 @@ def seed(db: Database, password_method: str, photo_folder: str, *,
         _follow_through(db, users, today, photo_folder, mail_settings)
         _appeals(db, users, photo_folder, mail_settings)
         _job_board(db, users, checklist_id, today)
+        _payments(db, users, today)
         mail.queue_daily(db, mail_settings, today)
     lines = [f"Demo data ready ({created} new visits)." if created else
              "Demo data already loaded: nothing changed.",
@@ -176,6 +181,7 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         "scenario": rng.choice(SCENARIOS), "status": "done", "created_by": office,
         "created_at": f"{day - timedelta(days=10)}T09:00:00Z",
     })
+    _taken_job(db, assignment_id, shopper, office, day)
     started = datetime.combine(day, datetime.min.time()) + timedelta(
         hours=rng.randint(9, 16), minutes=rng.randint(0, 59))
     started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -209,10 +215,30 @@ def _visit(db, rng, visit_uuid, branch_id, shopper, office, checklist_id, day, q
         zone=DEMO_ZONE, window=(None, None), now=ended.replace(tzinfo=UTC) + timedelta(days=1)))
     stamp = (ended + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     change_status(db, visit_id, "submitted", actor_id=shopper, at=stamp)
+    if rng.random() < 0.08:  # head office sent it back once: the shopper's rating shows it
+        back = (ended + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        change_status(db, visit_id, "returned", actor_id=office, at=back,
+                      comment="Please add the receipt photo and the adviser's name.")
+        change_status(db, visit_id, "submitted", actor_id=shopper,
+                      at=(ended + timedelta(hours=26)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     if published:
         review = (ended + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         change_status(db, visit_id, "approved", actor_id=office, at=review)
         change_status(db, visit_id, "published", actor_id=office, at=review)
+        payments.line_for_published(db, {"id": visit_id, "shopper_id": shopper})
+
+
+def _taken_job(db, assignment_id, shopper, office, day) -> None:
+    """The history's visits were jobs from the board, taken for their day: their fee is
+    what the shopper is paid."""
+    row = assignments.by_id(db, assignment_id)
+    job_id = job_rows.add(db, {
+        "branch_id": row["branch_id"], "checklist_id": row["checklist_id"],
+        "window_start": row["window_start"], "window_end": row["window_end"],
+        "scenario": row["scenario"], "fee_minor": HISTORY_FEE.minor,
+        "expense_cap_minor": HISTORY_EXPENSE_CAP.minor, "currency": HISTORY_FEE.currency,
+        "mode": "self"}, office)
+    job_rows.mark_taken(db, job_id, shopper, day, assignment_id)
 
 
 def _photos(db, folder, visit_uuid, code, day) -> None:
@@ -451,7 +477,28 @@ def _appealable(db, visit) -> tuple[int, str] | None:
 
 
 # The job board: a wave anyone eligible may take in the South, one head office chooses
-# for in Scotland. Sam Field lives in Leeds and travels up to 300 km (Brighton is too far).
+# for in Scotland, after the loans quiz. Sam Field lives in Leeds and travels up to 300 km
+# (Brighton is too far).
+QUIZ_NAME = "Loans and overdrafts"
+QUIZ = """Q: The adviser recognises you as a mystery shopper. What do you do?
+- Carry on with the scenario as if nothing happened
+* Finish politely, leave, and tell head office in the visit's notes
+- Ask them not to tell their manager
+
+Q: When do you write your notes?
+- The next day, when you have time
+* Straight after the visit, away from the branch
+- Only if something went wrong
+
+Q: The scenario asks about a car loan. The adviser offers an overdraft instead. You:
+- Accept it, to see the paperwork
+* Say you will think about it, and record what was offered
+- Leave at once
+
+Q: Can you photograph staff faces?
+- Yes, to show who served you
+* No: photograph places and documents, never people
+"""
 JOB_WAVES = [
     ("South", "self", "25.00", "8.50", "December, South", SCENARIOS[2]),
     ("Scotland", "apply", "30.00", "12.00", "December, Scotland", SCENARIOS[0]),
@@ -459,15 +506,39 @@ JOB_WAVES = [
 
 
 def _job_board(db, users, checklist_id, today) -> None:
-    if job_rows.any_published(db):
-        return
-    job_rows.set_profile(db, users["shopper@demo.test"], home_area="Leeds",
-                         latitude=53.8008, longitude=-1.5491, max_distance_km=300)
+    office = users["office@demo.test"]
+    quiz = quiz_rows.id_of_name(db, QUIZ_NAME)
+    if quiz is None:
+        job_rows.set_profile(db, users["shopper@demo.test"], home_area="Leeds",
+                             latitude=53.8008, longitude=-1.5491, max_distance_km=300)
+        quiz = quizzes.save(db, name=QUIZ_NAME, text=QUIZ, pass_mark=75,
+                            checklist_id=checklist_id, user_id=office)
     for region, mode, fee, cap, name, scenario in JOB_WAVES:
+        if job_rows.wave_exists(db, name):
+            continue
         codes = [code for code, _, branch_region, *_ in BRANCHES if branch_region == region]
         jobs.publish(db, jobs.Wave(
             branch_ids=list(branches.ids_of_codes(db, codes).values()),
             checklist_id=checklist_id, window_start=today,
             window_end=today + timedelta(days=21), scenario=scenario,
             fee=money.parse(fee, "GBP"), expense_cap=money.parse(cap, "GBP"), mode=mode,
-            name=name), users["office@demo.test"])
+            qualification_id=quiz if mode == "apply" else None, name=name), office)
+
+
+def _payments(db, users, today) -> None:
+    """What the shoppers were paid: the lines of months before last paid in one batch a
+    month, last month's approved and waiting for the bank (`shopper payments --month`
+    has rows), this month's waiting for approval."""
+    office = users["office@demo.test"]
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    unpaid = payment_rows.lines(db, status="unpaid", limit=100_000)
+    older = [r for r in unpaid if r["created_at"] < this_month.isoformat()]
+    for row in older:
+        payments.approve(db, [row["id"]], office, at=row["created_at"])
+    by_month: dict[str, list[int]] = {}
+    for row in payment_rows.lines(db, status="approved", limit=100_000):
+        if row["created_at"] < last_month.isoformat():
+            by_month.setdefault(row["created_at"][:7], []).append(row["id"])
+    for month, ids in sorted(by_month.items()):
+        payments.pay(db, ids, office, f"BACS {month}-28", at=f"{month}-28T10:00:00Z")
