@@ -105,6 +105,7 @@ EXPECTED = {
     "field.quiz": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.rating": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.money": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
+    "field.home_area": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     # The shopper's published visit at branch A: no job, so no expenses to claim.
     "field.claim_expense": ("POST", (LOGIN, 422, 403, 403, 403, LOGIN)),
     "office.payments_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),

@@ -138,3 +138,26 @@ def test_giving_a_visit_back_needs_a_reason_and_reopens_it(empty_app, small_db, 
 def test_the_board_is_the_shoppers_alone(empty_app, board):
     for who in (MANAGER_A, OFFICE):
         assert signed_in(empty_app, who).get("/field/jobs").status_code == 403
+
+
+def test_a_home_area_sorts_by_distance_and_rules_out_branches_too_far(empty_app, small_db,
+                                                                     board):
+    small_db.execute("UPDATE branches SET latitude = 53.7977, longitude = -1.5418 "
+                     "WHERE code = 'LDS01'")
+    small_db.execute("UPDATE branches SET latitude = 53.9596, longitude = -1.0847 "
+                     "WHERE code = 'YRK01'")
+    client = signed_in(empty_app, SHOPPER)
+    token = csrf_token(client, "/field/home-area")
+    refused = client.post("/field/home-area", data={
+        "csrf_token": token, "home_area": "York", "latitude": "", "longitude": "",
+        "max_distance_km": "20"})
+    assert refused.status_code == 422
+    assert "Say where home is first" in refused.get_data(as_text=True)
+    saved = client.post("/field/home-area", data={
+        "csrf_token": token, "home_area": "York", "latitude": "53.9600",
+        "longitude": "-1.0870", "max_distance_km": "20"})
+    assert saved.status_code == 303
+    page = client.get("/field/jobs?sort=distance").get_data(as_text=True)
+    assert page.index("York Stonegate") < page.index("Leeds Briggate")
+    assert "Leeds Briggate is 3" in page and "more than your 20 km" in page
+    assert 'value="York"' in client.get("/field/home-area").get_data(as_text=True)

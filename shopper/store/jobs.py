@@ -146,15 +146,19 @@ def shopper_facts(db: Database, shopper_id: int, branch_id: int) -> dict:
         if row["branch_id"] == branch_id:
             at_branch += ([row["planned_day"]] if row["planned_day"]
                           else [row["window_start"], row["window_end"]])
-    profile = next(db.query("SELECT * FROM shopper_profiles WHERE user_id = ?", [shopper_id]),
-                   {})
+    home = profile(db, shopper_id)
     return {"open_jobs": len(in_hand),
             "planned_days": [row["planned_day"] for row in in_hand if row["planned_day"]],
             "days_at_branch": at_branch,
-            "home_latitude": profile.get("home_latitude"),
-            "home_longitude": profile.get("home_longitude"),
-            "max_distance_km": profile.get("max_distance_km"),
-            "home_area": profile.get("home_area", "")}
+            "home_latitude": home["home_latitude"], "home_longitude": home["home_longitude"],
+            "max_distance_km": home["max_distance_km"], "home_area": home["home_area"]}
+
+
+def profile(db: Database, user_id: int) -> dict:
+    """A shopper's home area and travel limit (empty when never set)."""
+    return next(db.query("SELECT * FROM shopper_profiles WHERE user_id = ?", [user_id]), {
+        "user_id": user_id, "home_area": "", "home_latitude": None, "home_longitude": None,
+        "max_distance_km": None})
 
 
 def set_profile(db: Database, user_id: int, *, home_area: str, latitude: float | None,

@@ -21,7 +21,7 @@ from shopper.store import quizzes as quiz_rows
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.field import bp
-from shopper.web.field.forms import BoardFilters, GiveBackForm, TakeForm
+from shopper.web.field.forms import BoardFilters, GiveBackForm, HomeAreaForm, TakeForm
 from shopper.web.forms import field_errors
 from shopper.workflows import jobs, quizzes
 
@@ -177,3 +177,23 @@ def rating():
         "field/rating.html", rating=jobs.rating_of(get_db(), current_user.id),
         history=jobs.rating_history(get_db(), current_user.id, last_months(_today())),
         penalties=PENALTIES, recent=RECENT)
+
+
+@bp.route("/home-area", methods=["GET", "POST"])
+@allow("shopper")
+def home_area():
+    """Where the shopper lives and how far they will travel (the board's distances)."""
+    db = get_db()
+    home = job_rows.profile(db, current_user.id)
+    form = HomeAreaForm(data=None if request.method == "POST" else {
+        "home_area": home["home_area"], "latitude": home["home_latitude"],
+        "longitude": home["home_longitude"], "max_distance_km": home["max_distance_km"]})
+    if form.validate_on_submit():
+        job_rows.set_profile(db, current_user.id, home_area=form.home_area.data or "",
+                             latitude=form.latitude.data, longitude=form.longitude.data,
+                             max_distance_km=form.max_distance_km.data)
+        flash("Home area saved: the board shows how far each visit is.", "info")
+        return redirect(url_for("field.board", sort="distance"), 303)
+    status = 422 if form.errors else 200
+    return render_template("field/home_area.html", form=form,
+                           errors=field_errors(form)), status
