@@ -19,9 +19,12 @@ preload_app = True
 # A 16 MB photo over a slow proxy connection still fits; a stuck worker is replaced.
 timeout = 60
 graceful_timeout = 30
-# Headers from the proxy (X-Forwarded-*) are trusted by the app only when
-# SHOPPER_TRUSTED_PROXIES says how many proxies there are.
-forwarded_allow_ips = os.environ.get("SHOPPER_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn itself trusts no one's X-Forwarded-* headers (its default would believe
+# X-Forwarded-Proto from 127.0.0.1 whatever the app is told). The app alone decides:
+# it believes the headers of as many proxies as SHOPPER_TRUSTED_PROXIES says (0, the
+# default: none), through werkzeug's ProxyFix. SHOPPER_FORWARDED_ALLOW_IPS re-enables
+# gunicorn's own trust for a deployment that wants it.
+forwarded_allow_ips = os.environ.get("SHOPPER_FORWARDED_ALLOW_IPS", "")
 accesslog = "-"
 errorlog = "-"
 

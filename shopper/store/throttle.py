@@ -5,9 +5,15 @@ Everything is counted from the `login_attempts` table at each attempt, so every 
 process sees the same counts. The rules:
 
 - An account (the email as typed, case-insensitive, whether or not such an account
-  exists) is locked once it has had `per_account` failures within the window; an
-  address once it has had `per_address` failures within the window. The lockout ends
-  when enough of those failures have left the window.
+  exists) is locked once it has had `per_account` failures within the window. The
+  lockout ends when enough of those failures have left the window.
+- An address with `per_address` failures within the window is *suspect*: from it, an
+  account it has already failed against (since that account's last success) is refused,
+  as long as the address stays suspect. An account it has not failed against is still
+  checked, so a burst of bad guesses from one address (or from everyone behind one proxy)
+  never stops someone else typing their own right password; a sprayer there gets one
+  guess per account per window instead of `per_account`. (Threat model: README,
+  "Sign-in limits".)
 - A successful sign-in resets its account's count (failures before it no longer count):
   the owner, who knows the password, is not punished for earlier typos. It never resets
   an address's count, so an attacker who owns one account cannot sign in with it now and
@@ -95,13 +101,23 @@ def time_until_allowed(db: Database, email: str, address: str, now: datetime,
     last_success = db.execute(
         "SELECT coalesce(max(id), 0) FROM login_attempts "
         "WHERE email = ? AND at > ? AND succeeded = 1", [email, since]).fetchone()[0]
-    ends = [end for end in (
-        _lockout_end(db, "email", email, limits.per_account, since, last_success),
-        _lockout_end(db, "address", address, limits.per_address, since, 0),
-    ) if end is not None]
+    ends = [_lockout_end(db, "email", email, limits.per_account, since, last_success)]
+    if _has_failed_against(db, address, email, since, last_success):
+        ends.append(_lockout_end(db, "address", address, limits.per_address, since, 0))
+    ends = [end for end in ends if end is not None]
     if not ends:
         return None
     return max(max(ends) + limits.window - now, timedelta(0))
+
+
+def _has_failed_against(db: Database, address: str, email: str, since: str,
+                        after_id: int) -> bool:
+    """Whether this address has had a failure for this email in the window since the
+    email's last success."""
+    return db.execute(
+        "SELECT 1 FROM login_attempts WHERE address = ? AND email = ? AND at > ? "
+        "AND id > ? AND succeeded = 0 AND refused = 0 LIMIT 1",
+        [address, email, since, after_id]).fetchone() is not None
 
 
 def _lockout_end(db: Database, column: str, value: str, limit: int, since: str,

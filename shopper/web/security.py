@@ -46,6 +46,22 @@ def limit_body():
         request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
 
 
+def warn_of_untrusted_proxy():
+    """With TRUSTED_PROXIES=0 the app believes no X-Forwarded-* header: behind a proxy,
+    every client then has the proxy's address (one sign-in count for everyone) and HTTP
+    as its scheme. The first request that carries X-Forwarded-For says so in the log,
+    once per process."""
+    if "X-Forwarded-For" in request.headers and not current_app.extensions.get(
+            "shopper.proxy_warned"):
+        current_app.extensions["shopper.proxy_warned"] = True
+        current_app.logger.warning(
+            "Requests carry X-Forwarded-For but SHOPPER_TRUSTED_PROXIES=0: every client "
+            "has the proxy's address. Set SHOPPER_TRUSTED_PROXIES to the number of proxies "
+            "in front (README, Deploying).")
+
+
 def init_app(app):
+    if not int(app.config["TRUSTED_PROXIES"]):
+        app.before_request(warn_of_untrusted_proxy)
     app.before_request(limit_body)
     app.after_request(add_headers)
