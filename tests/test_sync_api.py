@@ -218,6 +218,26 @@ def test_malformed_bodies_are_clear_4xx(api, body):
     assert response.json["error"]["message"]
 
 
+@pytest.mark.parametrize("path", [f"/api/v1/visits/{VISIT}", f"/api/v1/visits/{VISIT}/follow-ups"])
+@pytest.mark.parametrize("depth", [17, 975, 100_000])
+def test_deeply_nested_json_is_400_bad_json(api, db, path, depth):
+    """A thousand `[` would exhaust the JSON parser's stack: a clear 400, nothing kept."""
+    body = b"[" * depth + b"]" * depth
+    response = api.client.put(path, data=body, content_type="application/json",
+                              headers={"X-CSRFToken": api.token})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_json"
+    assert "nested at most 16 deep" in response.json["error"]["message"]
+    assert visit_count(db) == 0
+
+
+def test_a_payload_nested_as_deep_as_allowed_is_judged_on_its_shape(api):
+    body = {"assignment_id": {"a": [[[[[[[[[[[[[[1]]]]]]]]]]]]]]}}  # 16 deep
+    response = api.put(VISIT, body)
+    assert response.status_code == 422
+    assert "assignment_id" in response.json["error"]["fields"]
+
+
 def test_not_a_uuid_is_422(api, assignment, version):
     response = api.put("not-a-uuid", full_payload(assignment, version))
     assert response.status_code == 422

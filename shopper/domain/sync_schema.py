@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from shopper.domain.vocabulary import MAX_CAPTION, MAX_NOTE, MAX_REASON
 
 MAX_ID = 2**63 - 1  # SQLite's integers
+MAX_DEPTH = 16  # a visit payload nests 4 deep; a body nested deeper is refused as bad_json
 UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 TIMESTAMP_FORM = re.compile(
     r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)", re.ASCII)
@@ -222,3 +223,18 @@ def _key(path) -> str:
     for step in path:
         key += f"[{step}]" if isinstance(step, int) else (f".{step}" if key else step)
     return key
+
+
+def nesting_depth(value) -> int:
+    """How deep lists and objects nest in a parsed JSON value (a scalar is 0), walked
+    without recursion so that no depth the parser allowed can exhaust the stack here."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item \
+            if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -10,6 +10,7 @@ from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from shopper.domain.sync_schema import MAX_DEPTH, nesting_depth
 from shopper.domain.vocabulary import ROLES
 from shopper.store import permissions, reports
 from shopper.store.checklists import load_version
@@ -91,9 +92,15 @@ def put_visit(visit_uuid: str):
 
 
 def _json_body():
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise sync.SyncError(400, "bad_json", "The request body must be JSON.")
+    """The body as JSON, or 400 bad_json: not JSON, or nested deeper than any payload
+    (Python's parser recurses, so a body of a thousand `[` would exhaust its stack)."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None
+    if payload is None or nesting_depth(payload) > MAX_DEPTH:
+        raise sync.SyncError(400, "bad_json", "The request body must be JSON, nested at "
+                                              f"most {MAX_DEPTH} deep.")
     return payload
 
 
