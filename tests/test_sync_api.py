@@ -13,8 +13,8 @@ from PIL import Image
 
 from shopper.store.checklists import load_version
 
-from .factories import visit_timing
-from .support import OTHER_SHOPPER, SHOPPER, AuthActions
+from .factories import an_assignment, visit_timing
+from .support import OFFICE, OTHER_SHOPPER, SHOPPER, AuthActions
 
 VISIT = "3f1d2c4b-5a69-4e7d-8c9b-0a1b2c3d4e5f"
 PHOTO = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
@@ -152,6 +152,44 @@ def test_a_photo_repeated_is_a_no_op_and_different_bytes_are_refused(api, db, as
     other = api.photo(VISIT, PHOTO, jpeg("blue"))
     assert other.status_code == 409
     assert other.json["error"]["code"] == "photo_conflict"
+
+
+def test_a_photo_id_is_looked_up_within_its_visit_only(app, api, db, assignment, version):
+    """Sending a photo under another visit's photo id is answered exactly as under a fresh
+    id: nobody learns which ids exist, and the other visit's photo is untouched."""
+    mine = jpeg("red")
+    api.put(VISIT, full_payload(assignment, version, [receipt(version, mine)]))
+    assert api.photo(VISIT, PHOTO, mine).status_code == 200
+
+    ids = {email: db.execute("SELECT id FROM users WHERE email = ?", [email]).fetchone()[0]
+           for email in (OTHER_SHOPPER, OFFICE)}
+    branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
+    for _ in range(2):
+        given = an_assignment(db, branch_id=branch, shopper_id=ids[OTHER_SHOPPER],
+                              checklist_id=version.checklist_id, created_by=ids[OFFICE])
+        db.execute("UPDATE assignments SET (window_start, window_end) = (SELECT "
+                   "window_start, window_end FROM assignments WHERE id = ?) WHERE id = ?",
+                   [assignment["id"], given])
+    other = app.test_client()
+    AuthActions(other).login(OTHER_SHOPPER)
+    other_api = Api(other)
+    theirs = other.get("/api/v1/assignments").json["assignments"]
+    fresh = "0b0c0d0e-1f20-4a3b-8c4d-5e6f70819203"
+    answers = {}
+    for given, visit, photo in ((theirs[0], "aaaaaaaa-0000-4000-8000-000000000001", PHOTO),
+                                (theirs[1], "aaaaaaaa-0000-4000-8000-000000000002", fresh)):
+        data = jpeg("blue")
+        listed = other_api.put(visit, full_payload(given, version,
+                                                   [receipt(version, data, photo)]))
+        sent = other_api.photo(visit, photo, data)
+        answers[photo] = (listed.status_code, sent.status_code,
+                          [p["uuid"] == photo for p in sent.json["visit"]["photos"]])
+    assert answers[PHOTO] == answers[fresh] == (200, 200, [True])
+    # The first shopper's photo is still theirs, under its own name.
+    assert db.execute("SELECT v.uuid FROM photos p JOIN visits v ON v.id = p.visit_id "
+                      "WHERE p.uuid = ?", [PHOTO]).fetchone()[0] == VISIT
+    shown = api.client.get(f"/photos/{PHOTO}/thumb")
+    assert shown.status_code == 200
 
 
 def test_a_photo_damaged_in_transit_is_refused(api, assignment, version):

@@ -717,3 +717,19 @@ CREATE INDEX payable_lines_status ON payable_lines (status, created_at);
 CREATE INDEX payable_lines_shopper ON payable_lines (shopper_id, status);
 """
     )
+
+
+@migrations()
+def m018_photo_ids_per_visit(db):
+    """A phone names each photo with a UUID of its own making; that name is now looked up
+    within its visit only (`client_uuid`, unique per visit), so a shopper cannot learn
+    whether another visit holds a photo of some id by sending one under it (issue 19).
+    `uuid` stays the photo's unique name in URLs: the phone's, unless another visit
+    already has it, when the server picks a fresh one."""
+    db.executescript(
+        """
+ALTER TABLE photos ADD COLUMN client_uuid TEXT;
+UPDATE photos SET client_uuid = uuid;
+CREATE UNIQUE INDEX photos_client_uuid ON photos (visit_id, client_uuid);
+"""
+    )

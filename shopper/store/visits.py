@@ -4,6 +4,7 @@ saw, and scoring it into the per-touchpoint rows that scorecards and reports rea
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
 from dataclasses import dataclass
 
 from shopper.domain.answers import KEEP
@@ -239,25 +240,32 @@ def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | N
 def add_photo(db: Database, folder: str, *, visit_id: int, photo_uuid: str,
               processed: ProcessedPhoto, question_id: int | None = None,
               touchpoint_id: int | None = None, caption: str = "") -> dict:
-    """Store a processed photo. The same UUID with the same bytes again is a no-op; with
-    different bytes it is refused. Files are written before the row is committed, so a
-    committed row always has its files."""
-    existing = photo_by_uuid(db, photo_uuid)
+    """Store a processed photo under the name the phone gave it (`photo_uuid`, unique
+    within the visit). The same name with the same bytes again is a no-op; with different
+    bytes it is refused. Files are written before the row is committed, so a committed
+    row always has its files."""
+    existing = photo_in_visit(db, visit_id, photo_uuid)
     if existing is not None:
-        if existing["visit_id"] != visit_id or existing["sha256"] != processed.sha256:
+        if existing["sha256"] != processed.sha256:
             raise VisitError("a different photo was already sent under this id")
         return existing
     display = photo_files.write(folder, processed.display, "")
     thumb = photo_files.write(folder, processed.thumbnail, "-t")
     try:
-        inserted = db.execute(
-            """INSERT INTO photos (uuid, visit_id, question_id, touchpoint_id, caption, sha256,
-                   upload_bytes, stored_name, thumb_name, width, height, display_bytes,
-                   process_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (uuid) DO NOTHING""",
-            [photo_uuid, visit_id, question_id, touchpoint_id, caption, processed.sha256,
-             processed.upload_bytes, display, thumb, processed.width, processed.height,
-             len(processed.display), processed.process_ms, now()]).rowcount
+        inserted = 0
+        for name in (photo_uuid, str(uuidlib.uuid4())):  # another visit's name: a fresh one
+            inserted = db.execute(
+                """INSERT INTO photos (uuid, client_uuid, visit_id, question_id, touchpoint_id,
+                       caption, sha256, upload_bytes, stored_name, thumb_name, width, height,
+                       display_bytes, process_ms, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT DO NOTHING""",
+                [name, photo_uuid, visit_id, question_id, touchpoint_id, caption,
+                 processed.sha256, processed.upload_bytes, display, thumb, processed.width,
+                 processed.height, len(processed.display), processed.process_ms,
+                 now()]).rowcount
+            if inserted or photo_in_visit(db, visit_id, photo_uuid) is not None:
+                break
     except BaseException:
         photo_files.remove(folder, display, thumb)
         raise
@@ -265,7 +273,13 @@ def add_photo(db: Database, folder: str, *, visit_id: int, photo_uuid: str,
         photo_files.remove(folder, display, thumb)
         return add_photo(db, folder, visit_id=visit_id, photo_uuid=photo_uuid,
                          processed=processed)
-    return photo_by_uuid(db, photo_uuid)
+    return photo_in_visit(db, visit_id, photo_uuid)
+
+
+def photo_in_visit(db: Database, visit_id: int, photo_uuid: str) -> dict | None:
+    """The visit's photo the phone named `photo_uuid`."""
+    return next(db.query("SELECT * FROM photos WHERE visit_id = ? AND client_uuid = ?",
+                         [visit_id, photo_uuid]), None)
 
 
 def photo_by_uuid(db: Database, photo_uuid: str) -> dict | None:
@@ -406,9 +420,10 @@ def answers_with_content(db: Database, visit_id: int) -> list[dict]:
 
 
 def photo_hashes(db: Database, visit_id: int) -> list[dict]:
-    """Each photo held for the visit: its uuid and sha256, in the order they arrived."""
+    """Each photo held for the visit: the phone's name for it and its sha256, in the order
+    they arrived."""
     return [{"uuid": r[0], "sha256": r[1]} for r in db.execute(
-        "SELECT uuid, sha256 FROM photos WHERE visit_id = ? ORDER BY id", [visit_id])]
+        "SELECT client_uuid, sha256 FROM photos WHERE visit_id = ? ORDER BY id", [visit_id])]
 
 
 def sent_of_branch(db: Database, branch_id: int) -> list[dict]:

@@ -234,7 +234,7 @@ def _replace(db, folder, visit, parsed: VisitPayload) -> None:
     for tp_id, (moment, reason, note) in parsed.moments.items():
         record_moment(db, visit["id"], tp_id, moment, reason, note)
     for photo in reports.visit_photos(db, visit["id"]):
-        wanted = parsed.photos.get(photo["uuid"])
+        wanted = parsed.photos.get(photo["client_uuid"])
         if wanted is None or wanted["sha256"] != photo["sha256"]:
             remove_photo(db, folder, photo)
         else:
@@ -299,7 +299,7 @@ def put_photo(db: Database, folder: str, shopper_id: int, visit_uuid: str, photo
         raise SyncError(422, "sha256_mismatch", "The photo arrived damaged (its sha256 "
                                                 "differs): send it again.")
     expected = json.loads(visit["expected_photos"] or "{}").get(photo_uuid)
-    held = visits.photo_by_uuid(db, photo_uuid)
+    held = visits.photo_in_visit(db, visit["id"], photo_uuid)
     if held is not None:
         if held["sha256"] != actual:
             raise SyncError(409, "photo_conflict", "A different photo was already sent under "
@@ -356,7 +356,7 @@ def visit_payload(db: Database, visit: dict) -> dict:
     moments = [{"touchpoint_id": r["touchpoint_id"], "moment": r["moment"],
                 "reason": r["moment_reason"], "note": r["note"]}
                for r in reports.touchpoint_rows(db, visit["id"]).values()]
-    photos = [{"uuid": r["uuid"], "sha256": r["sha256"], "question_id": r["question_id"],
+    photos = [{"uuid": r["client_uuid"], "sha256": r["sha256"], "question_id": r["question_id"],
                "touchpoint_id": r["touchpoint_id"], "caption": r["caption"]}
               for r in reports.visit_photos(db, visit["id"])]
     position = {"status": visit["position_status"]}
