@@ -6,6 +6,8 @@ camera's make and model."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import ExifTags, Image
 
@@ -52,3 +54,22 @@ def downscaled_jpeg(seed: int = 0, size: tuple[int, int] = (2000, 1500)) -> byte
     out = io.BytesIO()
     scene(size, grain=0.1, seed=seed).save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def flat_png(size: tuple[int, int], bit_depth: int, colour_type: int) -> bytes:
+    """A PNG of one flat colour written row by row, so that a 7000×7000 16-bit RGBA one (a
+    few hundred KB that decode to hundreds of MB) is made without holding its pixels.
+    `colour_type` 0 is grey, 6 is RGBA (PNG's numbering)."""
+    width, height = size
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = b"\x00" + bytes((width * channels * bit_depth + 7) // 8)  # filter 0, then zeros
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + \
+            struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + \
+        chunk(b"IEND", b"")

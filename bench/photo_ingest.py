@@ -21,12 +21,14 @@ from PIL import Image, ImageOps
 from shopper.domain.photos import (
     DISPLAY_MAX,
     DISPLAY_QUALITY,
+    MAX_DECODE_BYTES,
     THUMB_MAX,
     THUMB_QUALITY,
+    PhotoError,
     process_photo,
 )
 
-from .camera import TWELVE_MEGAPIXELS, camera_jpeg
+from .camera import TWELVE_MEGAPIXELS, camera_jpeg, flat_png
 from .common import ROOT, Section, table
 
 TARGET_MS = 90
@@ -57,7 +59,20 @@ def _saved(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+def app_or_refusal(data: bytes) -> tuple[bytes, bytes] | None:
+    """The app's pipeline, where a refusal (PhotoError) is an outcome, not a failure."""
+    try:
+        return app_pipeline(data)
+    except PhotoError:
+        return None
+
+
 PIPELINES = {"app": app_pipeline, "plain": plain_pipeline}
+MEASURED = {**PIPELINES, "app_or_refusal": app_or_refusal}
+# Images Pillow decodes in full (no draft mode): the cases of issue 19, a few hundred KB
+# or less that decode to hundreds of MB. (PNG colour types: 6 RGBA, 0 grey.)
+FULL_DECODE = {"16-bit RGBA PNG": (16, 6), "1-bit PNG": (1, 0)}
+FULL_DECODE_SIZE, SMOKE_FULL_DECODE_SIZE = (7000, 7000), (2000, 2000)
 
 # Run in a fresh interpreter: warm up on a small photo (imports, plugins), then reset the
 # kernel's high-water mark of resident memory (VmHWM, what ru_maxrss reports) and run the
@@ -66,13 +81,13 @@ PIPELINES = {"app": app_pipeline, "plain": plain_pipeline}
 _MEASURE = """
 import io, json, sys, tracemalloc
 from PIL import Image
-from bench.photo_ingest import PIPELINES
+from bench.photo_ingest import MEASURED
 
 def status(key):
     with open("/proc/self/status") as fh:
         return next(int(line.split()[1]) for line in fh if line.startswith(key + ":"))
 
-pipeline = PIPELINES[sys.argv[1]]
+pipeline = MEASURED[sys.argv[1]]
 small = io.BytesIO(); Image.new("RGB", (64, 48)).save(small, "JPEG")
 pipeline(small.getvalue())
 data = open(sys.argv[2], "rb").read()
@@ -135,8 +150,10 @@ def run(smoke: bool) -> Section:
         path = Path(folder) / "camera.jpg"
         path.write_bytes(data)
         memory = {name: peak_memory(name, path) for name in PIPELINES}
+        full_decode = full_decode_cases(Path(folder), smoke)
     ratio = ms["plain"] / ms["app"]
-    figures = {"upload_bytes": len(data), "source_size": size, "sizes": dims, "ms": ms,
+    figures = {"full_decode": full_decode, "upload_bytes": len(data), "source_size": size,
+               "sizes": dims, "ms": ms,
                "fastest_ms": {name: min(values) for name, values in runs.items()},
                "ratio": ratio, "stages_ms": stages(data, repeat),
                "peak_rss_mib": {name: m["rss"] for name, m in memory.items()},
@@ -146,8 +163,30 @@ def run(smoke: bool) -> Section:
     return Section(title="Photo ingest", body=_body(figures, repeat), figures=figures,
                    targets={"app pipeline, median": (ms["app"] <= TARGET_MS,
                                                      f"≤ {TARGET_MS} ms"),
+                            "images decoded in full, peak memory": (
+                                all(case["peak_rss_mib"] * MiB <= MAX_DECODE_BYTES
+                                    for case in full_decode.values()),
+                                f"≤ {MAX_DECODE_BYTES / MiB:.0f} MiB"),
                             "faster than plain Pillow": (ratio >= TARGET_RATIO,
                                                          f"≥ {TARGET_RATIO:g}×")})
+
+
+def full_decode_cases(folder: Path, smoke: bool) -> dict:
+    """Each image Pillow decodes in full: what the app answers, in how long, and its peak
+    memory (in a fresh interpreter, as above)."""
+    size = SMOKE_FULL_DECODE_SIZE if smoke else FULL_DECODE_SIZE
+    cases = {}
+    for name, (bit_depth, colour_type) in FULL_DECODE.items():
+        data = flat_png(size, bit_depth, colour_type)
+        path = folder / "full-decode.png"
+        path.write_bytes(data)
+        started = time.perf_counter()
+        outcome = app_or_refusal(data)
+        ms = (time.perf_counter() - started) * 1000
+        cases[name] = {"size": size, "upload_bytes": len(data), "ms": ms,
+                       "accepted": outcome is not None,
+                       "peak_rss_mib": peak_memory("app_or_refusal", path)["rss"]}
+    return cases
 
 
 def interleaved_runs(steps: dict, repeat: int) -> dict:
@@ -199,4 +238,16 @@ def _body(f: dict, repeat: int) -> str:
         "fresh interpreter, after a warm-up. That is the figure reported, because Pillow "
         "allocates pixel buffers in C, which tracemalloc (Python's heap only) does not see: "
         "its column shows how little it catches.",
+        "",
+        "Images Pillow decodes in full (no draft mode), which once cost hundreds of MB from "
+        "a few hundred KB: the app now estimates their memory from the header "
+        f"(`decode_bytes`) and refuses over {MAX_DECODE_BYTES / MiB:.0f} MiB before "
+        "decoding, shrinks before it converts to RGB, and decodes one photo at a time per "
+        "process. One run each:",
+        "",
+        table(["image", "size", "upload KB", "outcome", "ms", "peak memory MiB (RSS)"],
+              [[name, "×".join(map(str, case["size"])), f"{case['upload_bytes'] / 1000:.1f}",
+                "processed" if case["accepted"] else "refused (too much memory)",
+                f"{case['ms']:.0f}", f"{case['peak_rss_mib']:.0f}"]
+               for name, case in f["full_decode"].items()]),
     ])

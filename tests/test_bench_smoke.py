@@ -33,8 +33,13 @@ def test_photo_ingest_makes_the_same_copies_as_plain_pillow_and_times_both():
         assert figures["peak_rss_mib"][name] > 0
         assert all(size > 0 for size in figures["output_bytes"][name])
     assert figures["ratio"] > 0
-    assert set(section.targets) == {"app pipeline, median", "faster than plain Pillow"}
+    assert set(section.targets) == {"app pipeline, median", "faster than plain Pillow",
+                                    "images decoded in full, peak memory"}
     assert "| app |" in section.markdown() and "| plain |" in section.markdown()
+    cases = figures["full_decode"]
+    assert set(cases) == {"16-bit RGBA PNG", "1-bit PNG"}
+    assert all(case["peak_rss_mib"] > 0 and case["accepted"] for case in cases.values())
+    assert "| 1-bit PNG | 2000×2000 |" in section.markdown()
 
 
 @pytest.mark.browser

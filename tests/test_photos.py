@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageStat
 
-from shopper.domain.photos import MAX_PIXELS, PhotoError, process_photo
+from bench.camera import flat_png
+from shopper.domain import photos
+from shopper.domain.photos import MAX_DECODE_BYTES, MAX_PIXELS, PhotoError, process_photo
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "photos"
 XMP_NAMESPACE = b"http://ns.adobe.com/xap/1.0/"
@@ -481,6 +483,67 @@ def test_a_png_claiming_forty_thousand_pixels_square_is_refused_unread(pixel_buf
     assert error.code == "too_many_pixels"
     assert pixel_buffers == []
     assert peak < 50_000_000
+
+
+def test_a_small_png_that_would_decode_to_hundreds_of_mb_is_refused_unread(pixel_buffers):
+    """381 KB of 16-bit RGBA PNG, 7000×7000: under the pixel limit, but decoded in full (no
+    draft mode for PNG) its processing would take about 490 MB."""
+    data = flat_png((7000, 7000), 16, 6)
+    assert len(data) < 400_000
+
+    error = refusal(data)
+
+    assert error.code == "too_much_memory"
+    assert "JPEG" in error.message
+    assert pixel_buffers == []
+
+
+def test_a_one_bit_scan_is_shrunk_before_it_becomes_colour(monkeypatch):
+    """A 1-bit PNG of 7000×7000 (6 KB) is processed, and becomes RGB (4 bytes a pixel)
+    only at display size: at full size it stays a byte a pixel (bench: 115 MB, not 314)."""
+    converted = []
+    to_rgb = photos._rgb
+    monkeypatch.setattr(photos, "_rgb", lambda image: converted.append(
+        (image.mode, image.size)) or to_rgb(image))
+
+    photo = process_photo(flat_png((7000, 7000), 1, 0))
+
+    assert (photo.width, photo.height) == (1600, 1600)
+    assert opened(photo.display).getpixel((800, 800)) == (0, 0, 0)
+    assert converted == [("L", (1600, 1600))]
+
+
+def test_the_largest_iphone_photo_fits_the_memory_limit():
+    """A 48 MP HEIC (8064×6048, the iPhone's largest) is estimated under the limit, a 16-bit
+    RGBA PNG of the same pixels is not."""
+    assert photos.decode_bytes("HEIF", "RGB", (8064, 6048)) <= MAX_DECODE_BYTES
+    assert photos.decode_bytes("PNG", "RGBA", (8064, 6048)) > MAX_DECODE_BYTES
+
+
+def test_one_photo_is_decoded_at_a_time_per_process(monkeypatch):
+    """Uploads processed by several threads of one worker never hold two full-size decodes
+    in memory at once."""
+    import threading
+    import time
+
+    running, most = [0], [0]
+    decode = photos._decode
+
+    def slow_decode(source, bound):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        decode(source, bound)
+        running[0] -= 1
+
+    monkeypatch.setattr(photos, "_decode", slow_decode)
+    data = encoded(Image.new("RGB", (64, 48), "red"))
+    threads = [threading.Thread(target=process_photo, args=(data,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
 
 
 @pytest.mark.parametrize("size", [(8000, 6251), (10_000, 10_000)])

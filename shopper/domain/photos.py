@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -23,6 +24,19 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 pillow_heif.register_heif_opener()
 
 MAX_PIXELS = 50_000_000
+# Formats decoded in full (all but JPEG, which libjpeg decodes at reduced size) are held
+# to the memory their processing takes: bytes per pixel of each mode, measured as the
+# peak of process_photo (decoded pixels, plus the premultiplied copy Pillow makes to
+# resize with transparency, plus the conversion a mode needs first). See bench/photos.
+MAX_DECODE_BYTES = 400_000_000  # a 48 MP HEIC (iPhone's largest) fits
+DECODE_BYTES_PER_PIXEL = {"1": 3, "L": 2, "I;16": 6, "I;16B": 6, "I;16L": 6, "P": 11,
+                          "RGB": 6, "LA": 10, "RGBA": 10, "CMYK": 10}
+DECODE_BYTES_PER_PIXEL_OTHER = 10
+# libwebp and libheif decode into buffers of their own before Pillow copies them.
+DECODE_BYTES_PER_PIXEL_OF_FORMAT = {"WEBP": 16, "HEIF": 8}
+# One photo decoded at a time per process: a threaded server (or several uploads at once
+# in one worker) never holds more than one full-size decode in memory.
+_DECODING = threading.BoundedSemaphore(1)
 DISPLAY_MAX = 1600
 THUMB_MAX = 400
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
@@ -53,6 +67,10 @@ _MESSAGES = {
     "too_many_pixels": (
         f"This photo is too large to process (over {MAX_PIXELS // 1_000_000} megapixels). "
         "Please send a smaller one."
+    ),
+    "too_much_memory": (
+        "This image is too large to process in this format. Please send it as a JPEG "
+        "photo, or a smaller one."
     ),
     "damaged": "This photo is damaged or incomplete (perhaps the upload was cut short). "
     "Please send it again.",
@@ -90,10 +108,15 @@ def process_photo(
     started = time.perf_counter()
     if not data:
         raise _refusal("empty")
-    source = _read(data, display_max)
-    turn, profile = _transposition(source), _rgb_profile(source)
-    # Turning the shrunk copies rather than the decoded photo gives the same pixels, sooner.
-    display = _shrink(_rgb(source), display_max)
+    with _DECODING:
+        source = _read(data, display_max)
+        turn, profile = _transposition(source), _rgb_profile(source)
+        # Shrinking before the conversion to RGB keeps the full-size work in the decoded
+        # mode (a 1-bit scan stays 1 byte a pixel, not 4); turning the shrunk copies
+        # rather than the decoded photo gives the same pixels, sooner.
+        display = _rgb(_shrink(_resizable(source), display_max))
+        source_format = source.format
+        del source
     thumbnail = _turned(_shrink(display, thumb_max, reducing_gap=1.0), turn)
     display = _turned(display, turn)
     return ProcessedPhoto(
@@ -103,7 +126,7 @@ def process_photo(
         height=display.height,
         sha256=hashlib.sha256(data).hexdigest(),
         upload_bytes=len(data),
-        source_format=source.format,
+        source_format=source_format,
         process_ms=(time.perf_counter() - started) * 1000,
     )
 
@@ -136,7 +159,18 @@ def _open(data: bytes) -> ImageFile.ImageFile:
         raise _unsupported(source.format)
     if source.width * source.height > MAX_PIXELS:
         raise _refusal("too_many_pixels")
+    if source.format not in _DRAFTABLE and \
+            decode_bytes(source.format, source.mode, source.size) > MAX_DECODE_BYTES:
+        raise _refusal("too_much_memory")
     return source
+
+
+def decode_bytes(image_format: str, mode: str, size: tuple[int, int]) -> int:
+    """The peak memory that processing a photo of this format, mode and size takes when it
+    is decoded in full."""
+    per_pixel = DECODE_BYTES_PER_PIXEL_OF_FORMAT.get(image_format) or \
+        DECODE_BYTES_PER_PIXEL.get(mode, DECODE_BYTES_PER_PIXEL_OTHER)
+    return size[0] * size[1] * per_pixel
 
 
 def _decode(source: ImageFile.ImageFile, bound: int) -> None:
@@ -168,11 +202,23 @@ def _turned(image: Image.Image, turn: Image.Transpose | None) -> Image.Image:
     return image if turn is None else image.transpose(turn)
 
 
+def _resizable(image: Image.Image) -> Image.Image:
+    """The image in a mode Pillow resizes smoothly: 1-bit as grey, 16-bit grey scaled
+    down (rather than clipped) to 8-bit, a palette expanded."""
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode.startswith("I;16"):  # Pillow keeps the mode: scale, then convert
+        return image.point(lambda value: value / 256).convert("L")
+    if image.mode == "P":
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if image.mode in ("I", "F"):
+        return image.convert("L")
+    return image
+
+
 def _rgb(image: Image.Image) -> Image.Image:
     """JPEG holds RGB without transparency: lay see-through parts on white (a receipt's
-    paper, not Pillow's default black), and scale 16-bit grey down rather than clip it."""
-    if image.mode.startswith("I;16"):
-        image = image.point(lambda value: value / 256, "L")
+    paper, not Pillow's default black)."""
     if image.has_transparency_data:
         rgba = image.convert("RGBA")
         flattened = Image.new("RGB", image.size, "white")
