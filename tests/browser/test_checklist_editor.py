@@ -88,10 +88,20 @@ def test_folded_touchpoints_and_questions_reordered_from_the_keyboard(live_serve
     desktop.keyboard.press("Alt+ArrowDown")  # again, from the button the cursor is on
     expect(desktop.locator("#tp-0-q-2-down")).to_be_focused()
     screenshot(desktop, "checklist-editor-folded-desktop")
+    desktop.locator("#tp-1 > details > summary").focus()  # Parking, second
+    desktop.keyboard.press("Alt+ArrowUp")
+    expect(desktop.locator("#tp-0-down")).to_be_focused()
+    expect(desktop.locator("#tp-0 > details > summary")).to_have_text(re.compile("^Parking"))
+    expect(desktop.locator("#tp-0 > details")).not_to_have_attribute("open", "")
+    expect(desktop.locator("[data-move-status]")).to_have_text(re.compile(
+        r"^Moved “Parking” to 1 of \d+\.$"))
     desktop.get_by_role("button", name="Save").click()
     expect(desktop.locator(".flash-info")).to_contain_text("Saved as version")
     keys = keys_of(desktop, live_server, "reception")
     assert keys.index("greeted_within_30s") == 2, keys
+    toml = desktop.request.get(live_server + desktop.get_by_role(
+        "link", name="Export TOML").first.get_attribute("href")).text()
+    assert toml.index('key = "parking"') < toml.index('key = "reception"')
 
 
 def test_leaving_with_unsaved_changes_warns(live_server, desktop):
