@@ -95,7 +95,13 @@ DEFAULTS = {
     # From this hour of the day (in DEFAULT_TIME_ZONE), `shopper send-mail` writes the day's
     # digests and reminders, once.
     "DIGEST_HOUR": 7,
+    # The company whose service is measured, named with its logo at the head of a printed
+    # scorecard. COMPANY_LOGO is an image file (PNG, JPEG, WebP, GIF or SVG), relative to
+    # the instance folder unless absolute; None prints the app's own icon.
+    "COMPANY_NAME": "Mystery Shopper",
+    "COMPANY_LOGO": None,
 }
+LOGO_TYPES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg"}
 
 
 def instance_path(test_config: dict | None = None) -> str:
@@ -125,6 +131,7 @@ def load(app, test_config: dict | None) -> None:
         if app.config[name] < 0:
             raise ValueError(f"SHOPPER_{name} must be 0 or more")
     _check_mail(app.config)
+    app.config["COMPANY_LOGO"] = _company_logo(app.config["COMPANY_LOGO"], instance)
     app.config.setdefault("MAIL_FOLDER", str(instance / app.config["MAIL_FOLDER_NAME"]))
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
@@ -148,6 +155,19 @@ def _check_mail(config) -> None:
             raise ValueError(f"SHOPPER_{name} must be 1 or more")
     if not config["BASE_URL"].startswith(("http://", "https://")):
         raise ValueError("SHOPPER_BASE_URL must start with http:// or https://")
+
+
+def _company_logo(value, instance: Path) -> str | None:
+    """The logo's absolute path, checked at start-up rather than at the first print."""
+    if not value:
+        return None
+    path = Path(value) if Path(value).is_absolute() else instance / value
+    if path.suffix.lower() not in LOGO_TYPES:
+        raise ValueError(f"SHOPPER_COMPANY_LOGO must be an image file "
+                         f"({', '.join(sorted(LOGO_TYPES))}), not {value}")
+    if not path.is_file():
+        raise ValueError(f"SHOPPER_COMPANY_LOGO: no file at {path}")
+    return str(path)
 
 
 def _instance_secret(path: Path) -> str:

@@ -73,3 +73,21 @@ form?.addEventListener("change", (event) => {
   }
 });
 for (const button of document.querySelectorAll("[data-refresh-values]")) button.hidden = true;
+
+// Reordering from the keyboard: Alt+↑ / Alt+↓ on a folded touchpoint's or question's line
+// (or on its move buttons) presses its move button. The page comes back with the cursor on
+// the moved item's button, and the status line says where it went.
+form?.addEventListener("keydown", (event) => {
+  if (!event.altKey || !["ArrowUp", "ArrowDown"].includes(event.key)) return;
+  if (!event.target.matches(".editor-summary, [data-move]")) return;
+  const item = event.target.closest("[data-move-item]");
+  const way = event.key === "ArrowUp" ? "up" : "down";
+  const button = item?.querySelector(`:scope > .editor-move [data-move="${way}"]`);
+  event.preventDefault();
+  if (button && !button.disabled) form.requestSubmit(button);
+});
+const status = document.querySelector("[data-move-status]");
+if (status?.dataset.announce) {
+  // Filled after load, so screen readers hear it as a change.
+  setTimeout(() => { status.textContent = status.dataset.announce; }, 100);
+}

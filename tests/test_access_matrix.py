@@ -42,6 +42,7 @@ EXPECTED = {
     "pages.index": ("GET", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "pages.healthz": ("GET", (200, 200, 200, 200, 200, 200)),
     "pages.service_worker": ("GET", (200, 200, 200, 200, 200, 200)),
+    "pages.company_logo": ("GET", (404, 404, 404, 404, 404, 404)),  # no logo set: the icon
     "auth.login": ("GET", (200, 302, 302, 302, 302, 200)),
     "auth.logout": ("POST", (LOGIN, 302, 302, 302, 302, LOGIN)),
     "auth.password": ("GET", (LOGIN, 200, 200, 200, 200, LOGIN)),

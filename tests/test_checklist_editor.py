@@ -355,7 +355,8 @@ def test_the_editor_speaks_plain_words(app):
     client = signed_in(app, OFFICE)
     page = parsed(client.get("/office/checklists/1/edit"))
     words = {v: w for v, w, _ in page.options["tp-0-q-0-kind"]}
-    assert words["yes_no"] == "Yes or no" and words["multi_choice"] == "Any of several options"
+    assert words["yes_no"] == "Yes / No" and words["duration"] == "Stopwatch"
+    assert words["multi_choice"] == "Any of several options"
     operators = [w for _, w, _ in page.options["tp-2-q-1-show_if-0-op"]]
     assert operators == ["is", "is not", "is one of", "is less than", "is more than",
                          "includes", "is answered", "is not answered"]
@@ -478,3 +479,57 @@ def test_a_broken_rule_is_refused_next_to_its_field_keeping_what_was_typed(
     for name, value in changes.items():
         assert back[name] == value, name
     assert versions(db) == before
+
+
+def test_folded_lines_name_the_touchpoint_and_the_question_and_its_kind():
+    tp = {"name": "Reception", "questions": [
+        {"key": "greeted", "kind": "yes_no", "text": "Were you greeted?"},
+        {"key": "wait", "kind": "duration", "text": ""}]}
+    assert checklist_editor.touchpoint_summary(tp) == "Reception — 2 questions"
+    assert checklist_editor.touchpoint_summary({"key": "k", "questions": [{}]}) == (
+        "k — 1 question")
+    assert checklist_editor.question_summary(tp["questions"][0]) == (
+        "Were you greeted? — Yes / No")
+    assert checklist_editor.question_summary(tp["questions"][1]) == "wait — Stopwatch"
+    assert checklist_editor.kind_name("made_up") == "made_up"
+
+
+def test_a_fold_opens_around_the_cursor_or_an_error_but_not_for_its_own_move():
+    opens = checklist_editor.opens
+    assert opens("tp-0-", "tp-0-q-3-key", None)
+    assert opens("tp-0-q-3-", None, "tp-0-q-3-show_if-0-value")
+    assert not opens("tp-0-", "tp-0-up", None)
+    assert not opens("tp-0-q-3-", "tp-0-q-3-down", None)
+    assert opens("tp-0-", "tp-0-q-3-down", None)  # the question's button is inside
+    assert not opens("tp-1-", "tp-0-q-3-key", None) and not opens("tp-1-", None, None)
+
+
+def test_after_a_move_the_cursor_stays_on_the_moved_item_and_it_is_announced():
+    data = {"touchpoints": [
+        {"name": "Reception", "questions": [{"text": "A"}, {"text": "B"}, {"text": "C"}]},
+        {"name": "Parking", "questions": []}]}
+    moved = checklist_editor.apply(data, "down-q-0-0")
+    assert [q["text"] for q in moved["touchpoints"][0]["questions"]] == ["B", "A", "C"]
+    assert checklist_editor.focus_of("down-q-0-0", moved) == "tp-0-q-1-down"
+    assert checklist_editor.move_announcement("down-q-0-0", moved) == "Moved “A” to 2 of 3."
+    checklist_editor.apply(moved, "down-q-0-1")  # now last: its "up" button is the one left
+    assert checklist_editor.focus_of("down-q-0-1", moved) == "tp-0-q-2-up"
+    checklist_editor.apply(moved, "up-tp-1")
+    assert checklist_editor.focus_of("up-tp-1", moved) == "tp-0-down"
+    assert checklist_editor.move_announcement("up-tp-1", moved) == "Moved “Parking” to 1 of 2."
+    assert checklist_editor.move_announcement("add-tp", moved) == ""
+
+
+def test_the_editor_folds_and_a_moved_question_keeps_the_cursor(app):
+    client = signed_in(app, OFFICE)
+    url = "/office/checklists/1/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "Reception — " in page and " questions</span></summary>" in page
+    assert "Were you greeted within 30 seconds of coming in? — Yes / No" in page
+    assert "<details class=\"editor-fold\" open>" not in page
+    assert 'data-unsaved-warning>' in page  # clean until typed into
+    moved = press(client, url, editor_form(client, url), "down-q-0-0")
+    text = moved.get_data(as_text=True)
+    assert 'id="tp-0-q-1-down"' in text and 'data-move="down" autofocus' in text
+    assert "Moved “Were you greeted within 30 seconds of coming in?” to 2 of" in text
+    assert 'data-unsaved-warning="dirty"' in text  # the move is not saved yet

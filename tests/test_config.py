@@ -55,3 +55,21 @@ def test_a_page_cache_size_that_is_not_a_number_stops_the_start(tmp_path, monkey
     (tmp_path / "config.py").write_text('PAGE_CACHE_BYTES = "64MB"\n')
     with pytest.raises(ValueError):
         create_app()
+
+
+def test_the_company_logo_is_an_image_in_the_instance_folder(tmp_path, monkeypatch):
+    """A printed scorecard carries the company's name and logo; a logo that is missing or
+    not an image stops the start instead of a broken print."""
+    monkeypatch.setenv("SHOPPER_INSTANCE_PATH", str(tmp_path))
+    assert create_app().config["COMPANY_LOGO"] is None
+    monkeypatch.setenv("SHOPPER_COMPANY_LOGO", "logo.png")
+    with pytest.raises(ValueError, match="no file at"):
+        create_app()
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    monkeypatch.setenv("SHOPPER_COMPANY_NAME", "Northwind Bank plc")
+    app = create_app()
+    assert app.config["COMPANY_LOGO"] == str(tmp_path / "logo.png")
+    assert app.config["COMPANY_NAME"] == "Northwind Bank plc"
+    monkeypatch.setenv("SHOPPER_COMPANY_LOGO", "config.py")
+    with pytest.raises(ValueError, match="must be an image file"):
+        create_app()

@@ -263,3 +263,18 @@ def test_a_touchpoint_the_checklists_rules_skipped_says_why_and_is_not_scored(ap
     delivery = delivery[:delivery.index("</section>")]
     assert "<strong>Skipped:</strong> Nothing was ordered. Not part of the score." in delivery
     assert "✗ Not met" not in delivery
+
+
+def test_a_printed_scorecard_is_headed_with_the_company_and_its_logo(app, db, instance):
+    client = signed_in(app, MANAGER_A)
+    visit = published(db)[0]
+    page = client.get(f"/branch/visits/{visit['uuid']}").get_data(as_text=True)
+    assert '<strong>Mystery Shopper</strong>' in page  # the default name, the app's icon
+    assert "/static/icons/icon-192." in page and "/company-logo" not in page
+    assert client.get("/company-logo").status_code == 404
+    (instance / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    app.config.update(COMPANY_NAME="Northwind Bank plc", COMPANY_LOGO=str(instance / "logo.svg"))
+    page = client.get(f"/branch/visits/{visit['uuid']}").get_data(as_text=True)
+    assert '<strong>Northwind Bank plc</strong>' in page and 'src="/company-logo"' in page
+    logo = client.get("/company-logo")
+    assert logo.status_code == 200 and logo.mimetype == "image/svg+xml"

@@ -474,7 +474,65 @@ def focus_of(op: str, data: dict) -> str | None:
         return f"{m[1]}-add"
     if m := re.fullmatch(rf"values-({SLOT}-\d+)", op):
         return f"{m[1]}-op"
+    return _move_button(op, data)
+
+
+def _move_button(op: str, data: dict) -> str | None:
+    """After a move, the moved item's button for the same way (tp-1-up, tp-0-q-3-down), or
+    the other way's once it reached the end: pressing again moves it on."""
+    item = moved_item(op, data)
+    if item is None:
+        return None
+    tps = data["touchpoints"]
+    index, *inner = (int(n) for n in re.findall(r"\d+", item))
+    items = tps if not inner else tps[index]["questions"]
+    at = index if not inner else inner[0]
+    way = op.split("-")[0]
+    end = at == 0 if way == "up" else at == len(items) - 1
+    return f"{item}-{('down' if way == 'up' else 'up') if end and len(items) > 1 else way}"
+
+
+def moved_item(op: str, data: dict) -> str | None:
+    """After a move up or down, the moved touchpoint's or question's id where it now is
+    (tp-2, tp-0-q-3), so the page keeps the keyboard's place on it."""
+    tps = data["touchpoints"]
+    if m := re.fullmatch(r"(up|down)-tp-(\d+)", op):
+        i = _moved_to(int(m[2]), m[1], len(tps))
+        return f"tp-{i}"
+    if (m := re.fullmatch(r"(up|down)-q-(\d+)-(\d+)", op)) and int(m[2]) < len(tps):
+        j = _moved_to(int(m[3]), m[1], len(tps[int(m[2])]["questions"]))
+        return f"tp-{m[2]}-q-{j}"
     return None
+
+
+def _moved_to(index: int, way: str, count: int) -> int:
+    """Where apply() put the item: one step, unless it was already at that end."""
+    other = index + (-1 if way == "up" else 1)
+    return other if 0 <= index < count and 0 <= other < count else index
+
+
+def opens(prefix: str, *fields: str | None) -> bool:
+    """Whether a folded touchpoint (prefix tp-0-) or question (tp-0-q-1-) shows its fields:
+    when the cursor or an error is in one of them. Its own move buttons sit outside the fold,
+    so a move leaves it folded."""
+    return any(f and f.startswith(prefix) and f not in (prefix + "up", prefix + "down")
+               for f in fields)
+
+
+def move_announcement(op: str, data: dict) -> str:
+    """What a screen reader hears after a move: "Moved “Reception” to 2 of 9"."""
+    place = moved_item(op, data)
+    if place is None:
+        return ""
+    tps = data["touchpoints"]
+    parts = [int(n) for n in re.findall(r"\d+", place)]
+    if len(parts) == 1:
+        items, index = tps, parts[0]
+        words = tps[index].get("name") or tps[index].get("key") or "the touchpoint"
+    else:
+        items, index = tps[parts[0]]["questions"], parts[1]
+        words = items[index].get("text") or items[index].get("key") or "the question"
+    return f"Moved “{words}” to {index + 1} of {len(items)}."
 
 
 # -- errors
@@ -501,14 +559,35 @@ def options_text(options) -> str:
     return "\n".join(f"{o['label']} = {_shown(o['points'])}" for o in options or [])
 
 
-# The select lists' values and the words shown for them.
-KIND_WORDS = {"yes_no": "Yes or no", "scale": "Scale of 1 to 5",
+# A question's kind as head office reads it, wherever a kind is shown: the file format's
+# names (yes_no, duration) stay in TOML.
+KIND_NAMES = {"yes_no": "Yes / No", "scale": "Scale 1–5",
               "choice": "One of several options", "multi_choice": "Any of several options",
-              "number": "Number", "duration": "Time (stopwatch)", "text": "Text",
+              "number": "Number", "duration": "Stopwatch", "text": "Text",
               "photo": "Photo"}
-assert tuple(KIND_WORDS) == KINDS
+assert tuple(KIND_NAMES) == KINDS
+
+
+def kind_name(kind: str) -> str:
+    """A kind's human name; an unknown kind (a form typed by hand) as it is."""
+    return KIND_NAMES.get(kind, kind)
+
+
+def touchpoint_summary(tp: dict) -> str:
+    """A folded touchpoint's line: "Reception — 6 questions"."""
+    count = len(tp.get("questions", ()))
+    name = tp.get("name") or tp.get("key") or "New touchpoint"
+    return f"{name} — {count} question{'' if count == 1 else 's'}"
+
+
+def question_summary(q: dict) -> str:
+    """A folded question's line: its text and its kind."""
+    return f"{q.get('text') or q.get('key') or 'New question'} — {kind_name(q.get('kind', ''))}"
+
+
+# The select lists' values and the words shown for them.
 CHOICES = {
-    "kind": tuple(KIND_WORDS.items()),
+    "kind": tuple(KIND_NAMES.items()),
     "category": (("basic", "Basic"), ("delight", "Delight")),
     "expected": (("yes", "Yes"), ("no", "No")),
     "compare": (("<=", "At most the target"), (">=", "At least the target"),

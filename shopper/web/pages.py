@@ -1,4 +1,5 @@
-"""Pages that belong to no one audience: the front door and the health check."""
+"""Pages that belong to no one audience: the front door, the health check and the
+company's logo."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -36,6 +38,16 @@ def index():
 def healthz():
     connection.ping(get_db())
     return {"status": "ok"}
+
+
+@bp.route("/company-logo")
+@allow(PUBLIC)
+def company_logo():
+    """The company's logo (SHOPPER_COMPANY_LOGO) for printed scorecards."""
+    path = current_app.config["COMPANY_LOGO"]
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=24 * 60 * 60)
 
 
 SW_RECHECK_SECONDS = 600

@@ -63,7 +63,8 @@ def edit_checklist(checklist_id: int | None = None):
     op = request.form.get("op", "save")
     if op != "save":
         data = checklist_editor.apply(data, op)
-        return _editor(data, current, focus=checklist_editor.focus_of(op, data))
+        return _editor(data, current, focus=checklist_editor.focus_of(op, data),
+                       announce=checklist_editor.move_announcement(op, data))
     try:
         checklist = checklist_format.checklist_from_data(data)
     except checklist_format.ChecklistError as err:
@@ -79,12 +80,14 @@ def edit_checklist(checklist_id: int | None = None):
     return redirect(url_for("office.checklist_history", checklist_id=saved), 303)
 
 
-def _editor(data: dict, current, error=None, focus=None):
-    """The editor's page; after an error, the cursor waits in the field it names."""
+def _editor(data: dict, current, error=None, focus=None, announce=""):
+    """The editor's page; after an error, the cursor waits in the field it names. Any page
+    answering a post holds changes not saved yet (`dirty`): leaving it warns."""
     error_field = checklist_editor.field_of(error, data) if error else None
     return render_template(
         "office/checklist_edit.html", data=data, current=current, error=error,
-        error_field=error_field, focus=error_field or focus,
+        error_field=error_field, focus=error_field or focus, announce=announce,
+        dirty=request.method == "POST", editor=checklist_editor,
         rules=checklist_editor.rule_forms(data), operators=checklist_editor.OPERATOR_CHOICES,
         choices=checklist_editor.CHOICES, extra=checklist_format.KIND_FIELDS,
         options_text=checklist_editor.options_text)
