@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from shopper.web.access import wants_json
+from shopper.web.params import BadParameter
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -52,5 +53,17 @@ def handle_http_error(error: HTTPException):
                            message=message), code, headers
 
 
+def handle_bad_parameter(error: BadParameter):
+    """A query parameter that could not be used: the API names the field; a page shows the
+    parameters again as a form, the one at fault marked with the message."""
+    if wants_json():
+        return json_error(400, "bad_parameter", error.description,
+                          {error.parameter: error.description})
+    fields = [(name, value[:200]) for name, value in request.args.items(multi=True)][:30]
+    return render_template("errors/bad_parameter.html", fields=fields, bad=error.parameter,
+                           message=error.description), 400
+
+
 def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(BadParameter, handle_bad_parameter)

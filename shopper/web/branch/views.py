@@ -14,7 +14,7 @@ from shopper.domain import actions as follow_through
 from shopper.domain.appeals import AppealError
 from shopper.domain.photos import PhotoError
 from shopper.store import actions, exports, permissions, reports
-from shopper.web import charts
+from shopper.web import charts, params
 from shopper.web.access import allow
 from shopper.web.branch import bp
 from shopper.web.branch.forms import ActionDoneForm, ActionFilters, ActionForm, AppealForm
@@ -65,7 +65,7 @@ def _branch_page(found: dict):
     only those not yet acknowledged."""
     db = get_db()
     today = date.today()
-    only_new = request.args.get("show") == "new"
+    only_new = params.one_of("show", ("new",)) == "new"
     return render_template(
         "branch/branch.html", branch=found, trend=_trend(db, found["id"], today, 320, 72),
         visits=reports.published_visits(db, found["id"], unacknowledged=only_new),

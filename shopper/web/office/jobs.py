@@ -16,6 +16,7 @@ from shopper.store import branches as branch_store
 from shopper.store import checklists as checklist_store
 from shopper.store import jobs as job_rows
 from shopper.store import quizzes as quiz_rows
+from shopper.web import params
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
@@ -54,9 +55,7 @@ def jobs_board():
             name=form.name.data), current_user.id)
         flash(f"{len(made)} job{'s' if len(made) != 1 else ''} published on the board.", "info")
         return redirect(url_for("office.jobs_board"), 303)
-    status = request.args.get("status", "")
-    if status not in STATUSES:
-        abort(400, description="Choose which jobs to show from the list.")
+    status = params.one_of("status", STATUSES)
     refused = problems(form)
     return render_template(
         "office/jobs.html", form=form, problems=refused, today=today,

@@ -12,6 +12,7 @@ from flask_login import current_user
 from shopper.domain.money import Money, MoneyError
 from shopper.domain.money import parse as parse_money
 from shopper.store import payments as payment_rows
+from shopper.web import params
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.office import bp
@@ -82,9 +83,9 @@ def pay_lines():
 @allow("office")
 def payments_csv():
     try:
-        month = payments.check_month(request.args.get("month", ""))
+        month = payments.check_month(params.some_text("month", 7))
     except payments.PaymentError as err:
-        return Response(str(err), 400, mimetype="text/plain")
+        raise params.BadParameter("month", str(err)) from None
     response = Response(payments.month_csv(get_db(), month), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="payments-{month}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
