@@ -55,3 +55,13 @@ def test_a_page_cache_size_that_is_not_a_number_stops_the_start(tmp_path, monkey
     (tmp_path / "config.py").write_text('PAGE_CACHE_BYTES = "64MB"\n')
     with pytest.raises(ValueError):
         create_app()
+
+
+def test_the_interval_minimum_is_read_and_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPPER_INSTANCE_PATH", str(tmp_path))
+    assert create_app().config["MIN_VISITS_FOR_INTERVAL"] == 3
+    monkeypatch.setenv("SHOPPER_MIN_VISITS_FOR_INTERVAL", "5")
+    assert create_app().config["MIN_VISITS_FOR_INTERVAL"] == 5
+    monkeypatch.setenv("SHOPPER_MIN_VISITS_FOR_INTERVAL", "1")
+    with pytest.raises(ValueError):
+        create_app()

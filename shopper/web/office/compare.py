@@ -20,6 +20,7 @@ from shopper.web.office.filters import (
     DEFAULT_DAYS,
     filter_choices,
     league_display,
+    minimum_visits,
     page_asked,
     scope_asked,
 )
@@ -33,7 +34,7 @@ HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 def home():
     db = get_db()
     scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
-    league = comparisons.league_table(db, scope, weakest=False)
+    league = comparisons.league_table(db, scope, weakest=False, minimum=minimum_visits())
     # The best and the weakest at a glance; the whole league is a click away.
     top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
         league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
@@ -44,7 +45,8 @@ def home():
         follow_up=reports.follow_up_counts(db, scope.end),
         appeals_waiting=appeals.waiting_count(db),
         top=league_display(top), bottom=league_display(bottom),
-        hidden=len(league) - len(top) - len(bottom), **filter_choices(scope),
+        hidden=len(league) - len(top) - len(bottom), minimum=minimum_visits(),
+        **filter_choices(scope),
     )
 
 
@@ -58,12 +60,14 @@ def league():
 
     def build() -> Markup:
         db = get_db()
-        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False),
+        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False,
+                                                minimum=minimum_visits()),
                        number, show_all, current_app.config["LIST_PAGE_SIZE"])
         comparisons.add_weakest_touchpoints(db, scope, page.items)
         return Markup(render_template(
             "office/league_content.html", sort=sort, descending=descending,
-            league=league_display(page.items), page=page, **filter_choices(scope)))
+            league=league_display(page.items), page=page, minimum=minimum_visits(),
+            **filter_choices(scope)))
 
     content = page_cache.remember(
         get_db(), ("league", scope, sort, descending, number, show_all), build)
@@ -77,7 +81,7 @@ def heatmap():
     number, show_all = page_asked()
 
     def build() -> Markup:
-        heat = comparisons.heat_map(get_db(), scope)
+        heat = comparisons.heat_map(get_db(), scope, minimum_visits())
         page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
                        current_app.config["LIST_PAGE_SIZE"])
         rows = with_region_rollups(heat["rows"], page.items)
@@ -85,9 +89,12 @@ def heatmap():
             for cell in row["cells"].values():
                 cell["band"] = score_band(cell["score"])
                 cell["label"] = f"{cell['score']:.0f}"
+                cell["title"] = (f"{cell['visits']} visits, 90% interval {cell['ci_low']:.0f}"
+                                 f"–{cell['ci_high']:.0f}" if cell["enough"] else
+                                 f"{cell['visits']} visits: not enough for an interval")
         return Markup(render_template(
             "office/heatmap_content.html", touchpoints=heat["touchpoints"], rows=rows,
-            page=page, **filter_choices(scope)))
+            page=page, minimum=minimum_visits(), **filter_choices(scope)))
 
     content = page_cache.remember(get_db(), ("heatmap", scope, number, show_all), build)
     return render_template("office/heatmap.html", content=content)
@@ -160,8 +167,10 @@ def moments():
 @allow("office")
 def export(kind: str):
     scope = scope_asked()
-    body = {"visits": exports.visits, "answers": exports.answers,
-            "league": exports.league}[kind](get_db(), scope)
+    if kind == "league":
+        body = exports.league(get_db(), scope, minimum_visits())
+    else:
+        body = {"visits": exports.visits, "answers": exports.answers}[kind](get_db(), scope)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{kind}-{scope.start}-to-{scope.end}.csv"')

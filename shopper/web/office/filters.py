@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, request
+from flask import abort, current_app, request
+from markupsafe import Markup
 
 from shopper.store import branches, checklists, comparisons
 from shopper.web.db import get_db
@@ -42,12 +43,31 @@ def page_asked() -> tuple[int, bool]:
 def league_display(rows: list[dict]) -> list[dict]:
     """Bands and labels for each league row, worked out once here rather than in the
     template (a league of 2,000 branches is 2,000 rows)."""
+    previous_tier = None
     for r in rows:
         r["band"], r["label"] = score_band(r["average"]), f"{r['average']:.0f}%"
+        r["tier_start"] = None not in (r["tier"], previous_tier) and r["tier"] != previous_tier
+        previous_tier = r["tier"] or previous_tier
+        r["interval_label"] = (f"{r['ci_low']:.0f}–{r['ci_high']:.0f}" if r["enough"]
+                               else "not enough visits")
         r["worst_band"] = score_band(r["worst_score"])
         r["worst_label"] = "" if r["worst_score"] is None else f"{r['worst_score']:.0f}%"
-        r["change_html"] = change_html(r["change"])
+        r["change_html"] = change_html(r["change"]) + SIGNIFICANCE[r["change_significant"]]
     return rows
+
+
+SIGNIFICANCE = {
+    True: Markup(' <abbr class="sig" title="Significant: a real change at 90% (Welch’s '
+                 't-test)">sig.</abbr>'),
+    False: Markup(' <abbr class="not-sig" title="Not significant: could be chance">'
+                  'n.s.</abbr>'),
+    None: Markup(""),
+}
+
+
+def minimum_visits() -> int:
+    """Visits an average needs for an interval (SHOPPER_MIN_VISITS_FOR_INTERVAL)."""
+    return current_app.config["MIN_VISITS_FOR_INTERVAL"]
 
 
 def filter_choices(scope: comparisons.Scope) -> dict:
