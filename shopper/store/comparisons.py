@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shopper.domain.comparisons import spread
-from shopper.domain.stats import Summary, differs, interval_fields, tiers
+from shopper.domain.stats import (
+    Summary,
+    differs,
+    interval_fields,
+    shopper_tendencies,
+    tiers,
+)
 from shopper.store.connection import Database
 
 
@@ -259,6 +265,32 @@ def consistency(db: Database, scope: Scope) -> dict:
     return {"branches": branches, "touchpoints": touchpoints}
 
 
+def branch_scores(db: Database, scope: Scope) -> dict[int, list[float]]:
+    """Every published visit's score in scope, by branch: the dots of a strip plot."""
+    where, params = scope.where()
+    scores: dict[int, list[float]] = {}
+    for branch_id, score in db.execute(
+            f"""SELECT v.branch_id, v.score FROM visits v JOIN branches b ON b.id = v.branch_id
+                WHERE {where} AND v.score IS NOT NULL ORDER BY v.score""", params):
+        scores.setdefault(branch_id, []).append(score)
+    return scores
+
+
+def shopper_calibration(db: Database, scope: Scope, minimum: int = 3) -> list[dict]:
+    """Each shopper's scoring tendency over the visits in scope (stats.shopper_tendencies):
+    how far their scores sit from other shoppers' at the same branches, with a 90%
+    interval; harshest first."""
+    where, params = scope.where()
+    visits = db.execute(
+        f"""SELECT v.shopper_id, v.branch_id, v.score FROM visits v
+            JOIN branches b ON b.id = v.branch_id WHERE {where} AND v.score IS NOT NULL""",
+        params).fetchall()
+    found = shopper_tendencies(visits, minimum)
+    names = dict(db.execute("SELECT id, name FROM users").fetchall())
+    return sorted(({"id": who, "name": names.get(who, "?"), **row} for who, row in found.items()),
+                  key=lambda r: (r["tendency"], r["name"]))
+
+
 def appeal_counts(db: Database, scope: Scope) -> dict:
     """Appeals against the findings of the visits in scope, per branch (which branches
     challenge most) and per shopper (whose findings are overturned most): how many were
@@ -315,8 +347,8 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
         entry["rate"] = round(100 * entry["failures"] / entry["checked"], 1)
         worst = sorted(((f, c, b) for b, (f, c) in entry.pop("by_branch").items() if f > 0),
                        key=lambda fcb: (-fcb[0], branch_names[fcb[2]]))[:3]
-        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c}
-                             for f, c, b in worst]
+        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c,
+                              "rate": round(100 * f / c, 1)} for f, c, b in worst]
     return failing
 
 

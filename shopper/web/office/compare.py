@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -23,10 +23,12 @@ from shopper.web.office.filters import (
     minimum_visits,
     page_asked,
     scope_asked,
+    scope_query,
 )
 from shopper.web.pagination import page_of
 
 HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
+TREND_MONTHS = 12  # the trends page's period unless one is asked for
 
 
 @bp.route("/")
@@ -124,14 +126,17 @@ def visits():
 @bp.route("/trends")
 @allow("office")
 def trends():
-    scope = scope_asked()
+    scope = scope_asked(months=TREND_MONTHS)
     db = get_db()
     trend = comparisons.monthly_trend(db, scope)
-    lines = {"Network": charts.sparkline([trend["network"].get(m) for m in trend["months"]],
-                                         480, 80)}
-    for region, values in trend["regions"].items():
-        lines[region] = charts.sparkline([values.get(m) for m in trend["months"]], 480, 80)
-    return render_template("office/trends.html", trend=trend, lines=lines,
+    months = charts.month_keys(scope.start, scope.end)
+    chart = charts.trend_chart(
+        "trend-chart", months, {"Network": trend["network"], **trend["regions"]},
+        target=current_app.config["SCORE_BAND_GREEN"],
+        title="Average score per month: the network and each region")
+    return render_template("office/trends.html", trend=trend, chart=chart,
+                           month_labels={m: charts.month_label(m) for m in trend["months"]},
+                           target=current_app.config["SCORE_BAND_GREEN"],
                            names=comparisons.touchpoint_names(db), **filter_choices(scope))
 
 
@@ -140,7 +145,16 @@ def trends():
 def consistency():
     scope = scope_asked()
     db = get_db()
-    return render_template("office/consistency.html", spread=comparisons.consistency(db, scope),
+    minimum = minimum_visits()
+    spread = comparisons.consistency(db, scope)
+    strips = comparisons.branch_scores(db, scope)
+    chart = charts.strip_plot(
+        "spread-chart", [{"label": r["name"], "values": strips[r["id"]], "average": r["average"]}
+                         for r in spread["branches"]],
+        "Each branch's visit scores, least consistent first")
+    return render_template("office/consistency.html", spread=spread, chart=chart,
+                           shoppers=comparisons.shopper_calibration(db, scope, minimum),
+                           minimum=minimum,
                            appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
 
 
@@ -148,9 +162,21 @@ def consistency():
 @allow("office")
 def standards():
     scope = scope_asked()
-    return render_template("office/standards.html",
-                           standards=comparisons.weakest_standards(get_db(), scope),
-                           **filter_choices(scope))
+    found = comparisons.weakest_standards(get_db(), scope)
+    visits_url = url_for("office.visits")
+    for number, s in enumerate(found):
+        s["chart"] = charts.rate_bars(
+            f"standard-{number}",
+            [{"label": "All branches", "rate": s["rate"], "css": "rate-all",
+              "detail": f"{s['rate']:.0f}% ({s['failures']}/{s['checked']})"}]
+            + [{"label": b["name"], "rate": b["rate"],
+                "detail": f"{b['rate']:.0f}% ({b['failures']}/{b['checked']})",
+                "href": f"{visits_url}?{scope_query(scope)}&branch={b['id']}"}
+               for b in s["branches"]],
+            f"{s['touchpoint_name']}: {s['standard'] or s['text']}",
+            "How often the standard was not met across all branches and at the branches "
+            "where it fails most; each branch opens its visits.")
+    return render_template("office/standards.html", standards=found, **filter_choices(scope))
 
 
 @bp.route("/moments")
@@ -158,8 +184,12 @@ def standards():
 def moments():
     scope = scope_asked()
     search = request.args.get("q", "")[:200]
-    return render_template("office/moments.html", search=search,
-                           moments=comparisons.moments(get_db(), scope, search),
+    found = comparisons.moments(get_db(), scope, search)
+    chart = charts.split_bars(
+        "moments-chart", [{"label": r["name"], "golden": r["golden_share"],
+                           "dull": r["dull_share"]} for r in found["shares"]],
+        "Golden and dull moments per touchpoint") if found["shares"] else None
+    return render_template("office/moments.html", search=search, moments=found, chart=chart,
                            **filter_choices(scope))
 
 
