@@ -72,12 +72,13 @@ class Summary:
         return self.mean - half, self.mean + half
 
 
-def interval_fields(summary: Summary, minimum: int) -> dict:
-    """`ci_low`/`ci_high` to one decimal (None without an interval) and `enough`, as the
-    pages and exports show them."""
+def interval_fields(summary: Summary, minimum: int, floor: float = 0,
+                    ceiling: float = 100) -> dict:
+    """`ci_low`/`ci_high` to one decimal, kept within what a score can be (0–100%), or
+    None without an interval; and `enough`: as the pages and exports show them."""
     found = summary.interval(minimum)
-    return {"ci_low": None if found is None else round(found[0], 1),
-            "ci_high": None if found is None else round(found[1], 1),
+    return {"ci_low": None if found is None else round(max(found[0], floor), 1),
+            "ci_high": None if found is None else round(min(found[1], ceiling), 1),
             "enough": found is not None}
 
 

@@ -41,8 +41,8 @@ def sparkline(values: list[float | None], width: int = 120, height: int = 32,
 # aria-labelledby its <title> and <desc>), and draws with classes and presentation
 # attributes only: the content security policy forbids style attributes.
 
-WIDTH = 480
-FONT_HEIGHT = 13
+WIDTH = 400  # viewBox units: a 390 px phone shows the charts at about their size
+SERIES_STYLES = 6  # distinct colours and dashes (app.css .series-N)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -77,13 +77,18 @@ def _text(x: float, y: float, text: str, css: str = "chart-label", anchor: str =
             f'{escape(text)}</text>')
 
 
+def _short(label: str, most: int) -> str:
+    """A label cut to `most` characters (the whole of it is in the chart's <title>s)."""
+    return label if len(label) <= most else label[:most - 1].rstrip() + "…"
+
+
 def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, float]],
                 target: float | None = None, title: str = "Average score per month") -> Markup:
     """Lines of monthly averages (0–100%) over `months` ("YYYY-MM"; a month without
     visits is a gap), with axes, month labels, a dashed target line, and a point per
     month that says its value on hover and keyboard focus (tabindex 0, <title>)."""
-    left, right, top, bottom = 36, 12, 12, 44
-    height = 240
+    left, right, top, bottom = 34, 10, 12, 40
+    height = 220
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     step = plot_w / max(len(months) - 1, 1)
 
@@ -105,10 +110,10 @@ def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, fl
     every = max(1, -(-len(months) // 12))
     for i, key in enumerate(months):
         if i % every == 0:
-            body.append(_text(x(i), top + plot_h + 16, MONTHS[int(key[5:7]) - 1],
+            body.append(_text(x(i), top + plot_h + 15, MONTHS[int(key[5:7]) - 1],
                               "chart-label axis-x", "middle"))
             if i == 0 or key.endswith("-01"):
-                body.append(_text(x(i), top + plot_h + 32, key[:4], "chart-label axis-x",
+                body.append(_text(x(i), top + plot_h + 29, key[:4], "chart-label axis-x",
                                   "middle"))
     if target is not None:
         body.append(f'<line class="chart-target" x1="{left}" x2="{WIDTH - right}" '
@@ -116,7 +121,7 @@ def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, fl
         body.append(_text(WIDTH - right - 2, y(target) - 5, f"Target {target:g}%",
                           "chart-label chart-target-label", "end"))
     for number, (name, values) in enumerate(series.items()):
-        css = f"series series-{number % 4}"
+        css = f"series series-{number % SERIES_STYLES}"
         segment: list[str] = []
         segments = []
         for i, key in enumerate(months):
@@ -145,7 +150,7 @@ def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, fl
 def strip_plot(chart_id: str, rows: list[dict], title: str) -> Markup:
     """Each row's visit scores as dots along 0–100%, with its average as a bar across:
     how widely a branch's visits spread. rows: {"label", "values", "average"}."""
-    label_w, right, row_h, top = 150, 12, 28, 8
+    label_w, right, row_h, top = 132, 14, 26, 8
     plot_w = WIDTH - label_w - right
     height = top + row_h * len(rows) + 28
 
@@ -159,8 +164,7 @@ def strip_plot(chart_id: str, rows: list[dict], title: str) -> Markup:
         body.append(_text(x(tick), height - 8, f"{tick}%", "chart-label axis-x", "middle"))
     for i, row in enumerate(rows):
         mid = top + row_h * i + row_h / 2
-        label = row["label"] if len(row["label"]) <= 20 else row["label"][:19] + "…"
-        body.append(_text(label_w - 8, mid + 4, label, "chart-label", "end"))
+        body.append(_text(label_w - 8, mid + 4, _short(row["label"], 19), "chart-label", "end"))
         body.append(f'<line class="strip-track" x1="{x(0)}" x2="{x(100)}" y1="{mid}" '
                     f'y2="{mid}"/>')
         for value in row["values"]:
@@ -177,14 +181,13 @@ def strip_plot(chart_id: str, rows: list[dict], title: str) -> Markup:
 def rate_bars(chart_id: str, bars: list[dict], title: str, description: str) -> Markup:
     """Horizontal bars of a rate (0–100%), labelled, each a link where it has an href.
     bars: {"label", "rate", "detail", "href" (optional), "css" (optional)}."""
-    label_w, right, row_h = 150, 104, 26
+    label_w, right, row_h = 132, 84, 26
     plot_w = WIDTH - label_w - right
     body = []
     for i, bar in enumerate(bars):
         top = i * row_h + 4
         width = round(max(0.0, min(bar["rate"], 100.0)) / 100 * plot_w, 1)
-        label = bar["label"] if len(bar["label"]) <= 20 else bar["label"][:19] + "…"
-        parts = (_text(label_w - 8, top + 13, label, "chart-label", "end")
+        parts = (_text(label_w - 8, top + 13, _short(bar["label"], 19), "chart-label", "end")
                  + f'<rect class="rate-track" x="{label_w}" y="{top}" width="{plot_w}" '
                  f'height="18" rx="3"/>'
                  + f'<rect class="rate-bar {bar.get("css", "")}" x="{label_w}" y="{top}" '
@@ -203,7 +206,7 @@ def split_bars(chart_id: str, rows: list[dict], title: str) -> Markup:
     """Golden against dull moments per row: golden to the right of the centre line with a
     ★ and its share, dull to the left with a ▼, so colour does not carry the meaning
     alone. rows: {"label", "golden", "dull"} (shares, 0–100)."""
-    label_w, right, row_h, top = 130, 10, 30, 26
+    label_w, right, row_h, top = 104, 6, 30, 26
     half = (WIDTH - label_w - right) / 2
     centre = label_w + half
     scale = max([r["golden"] for r in rows] + [r["dull"] for r in rows] + [10.0])
@@ -212,9 +215,9 @@ def split_bars(chart_id: str, rows: list[dict], title: str) -> Markup:
             _text(centre + 6, 16, "Golden ★", "chart-label split-golden-label")]
     for i, row in enumerate(rows):
         y = top + row_h * i
-        label = row["label"] if len(row["label"]) <= 17 else row["label"][:16] + "…"
-        dull_w = round(row["dull"] / scale * (half - 44), 1)
-        golden_w = round(row["golden"] / scale * (half - 44), 1)
+        label = _short(row["label"], 14)
+        dull_w = round(row["dull"] / scale * (half - 42), 1)
+        golden_w = round(row["golden"] / scale * (half - 42), 1)
         body.append(
             f'<g class="split-row" tabindex="0"><title>{escape(row["label"])}: golden '
             f'{row["golden"]:g}%, dull {row["dull"]:g}%</title>'
