@@ -102,3 +102,11 @@ def test_a_tendency_worked_by_hand():
         round(-55 / 3 - half, 1), round(-55 / 3 + half, 1))
     assert found["A"]["lean"] == "harsh"
     assert "C" not in found  # no one else saw branch 4
+
+
+def test_the_worked_example_in_the_scoring_document():
+    now, before = Summary.of([70, 80, 90]), Summary.of([60, 62, 64])
+    low, high = now.interval()
+    assert (round(low, 1), round(high, 1)) == (63.1, 96.9)
+    assert differs(now, before) is True  # t = 3.06 against 2.92 on 2 degrees of freedom
+    assert differs(now, Summary.of([60, 80, 100])) is False
