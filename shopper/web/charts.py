@@ -86,7 +86,8 @@ def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, fl
                 target: float | None = None, title: str = "Average score per month") -> Markup:
     """Lines of monthly averages (0–100%) over `months` ("YYYY-MM"; a month without
     visits is a gap), with axes, month labels, a dashed target line, and a point per
-    month that says its value on hover and keyboard focus (tabindex 0, <title>)."""
+    month that says its value on hover and keyboard focus (tabindex 0: a <title> for
+    screen readers and tooltips, and a label app.css shows while hovered or focused)."""
     left, right, top, bottom = 34, 10, 12, 40
     height = 220
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
@@ -136,10 +137,14 @@ def trend_chart(chart_id: str, months: list[str], series: dict[str, dict[str, fl
                 body.append(f'<polyline class="{css} series-line" points="{" ".join(s)}"/>')
         for i, key in enumerate(months):
             if values.get(key) is not None:
+                px, py = x(i), y(values[key])
                 body.append(
                     f'<g class="{css} chart-point" tabindex="0"><title>{escape(name)}, '
                     f'{month_label(key)}: {values[key]:.1f}%</title>'
-                    f'<circle cx="{x(i)}" cy="{y(values[key])}" r="4"/></g>')
+                    f'<circle cx="{px}" cy="{py}" r="4"/>'
+                    + _text(min(max(px, left + 40), WIDTH - right - 40), max(py - 10, 10),
+                            f"{name} {values[key]:.1f}%", "chart-label point-value", "middle")
+                    + "</g>")
     shown = [month_label(months[0]), month_label(months[-1])] if months else ["", ""]
     description = (f"{', '.join(series)} from {shown[0]} to {shown[1]}"
                    + (f", against a target of {target:g}%" if target is not None else "")

@@ -49,6 +49,11 @@ def test_a_trend_point_says_its_value_on_focus(browser, live_server):
     assert page.evaluate("document.activeElement.classList.contains('chart-point')")
     title = page.evaluate("document.activeElement.querySelector('title').textContent")
     assert title.startswith("Network, ") and title.endswith("%")
+    shown = points.first.locator(".point-value")
+    assert shown.is_visible() and shown.text_content() == "Network " + title.split(": ")[1]
+    screenshot(page, "charts-trends-point-focused-desktop")
+    page.keyboard.press("Tab")
+    assert not shown.is_visible()
     months = page.evaluate("[...document.querySelectorAll('svg.trend-chart text.axis-x')]"
                            ".map(t => t.textContent)")
     assert len([m for m in months if not m.isdigit()]) == 12
