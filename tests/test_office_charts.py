@@ -76,3 +76,10 @@ def test_moments_split_bars_carry_icons_and_the_tables_figures(app, db):
     for r in comparisons.moments(db, SCOPE)["shares"]:
         assert f"★ {r['golden_share']:.0f}%" in page and f"▼ {r['dull_share']:.0f}%" in page
         assert f"{r['golden_share']}%" in page
+
+
+def test_the_strip_plot_draws_the_least_consistent_branches_only(app, monkeypatch):
+    monkeypatch.setattr("shopper.web.office.compare.STRIP_BRANCHES", 4)
+    page = signed_in(app, OFFICE).get(f"/office/consistency?{QUERY}").get_data(as_text=True)
+    assert page.count('class="strip-mean"') == 4
+    assert "The 4 least consistent of 14 branches are drawn" in page

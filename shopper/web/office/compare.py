@@ -29,6 +29,7 @@ from shopper.web.pagination import page_of
 
 HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 TREND_MONTHS = 12  # the trends page's period unless one is asked for
+STRIP_BRANCHES = 30  # branches drawn in the consistency page's strip plot
 
 
 @bp.route("/")
@@ -150,11 +151,11 @@ def consistency():
     strips = comparisons.branch_scores(db, scope)
     chart = charts.strip_plot(
         "spread-chart", [{"label": r["name"], "values": strips[r["id"]], "average": r["average"]}
-                         for r in spread["branches"]],
+                         for r in spread["branches"][:STRIP_BRANCHES]],
         "Each branch's visit scores, least consistent first")
     return render_template("office/consistency.html", spread=spread, chart=chart,
                            shoppers=comparisons.shopper_calibration(db, scope, minimum),
-                           minimum=minimum,
+                           minimum=minimum, drawn=STRIP_BRANCHES,
                            appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
 
 
