@@ -58,6 +58,9 @@ DEFAULTS = {
     # Score bands for scorecards and reports: red below the first, green from the second.
     "SCORE_BAND_AMBER": 70,
     "SCORE_BAND_GREEN": 85,
+    # Head office's comparisons give an average a 90% interval from this many visits up;
+    # below it the average is marked "not enough visits" (docs/scoring.md). At least 2.
+    "MIN_VISITS_FOR_INTERVAL": 3,
     # The time zone (IANA name) of a branch whose own is not set: shoppers enter a visit's
     # date and times in the branch's local time.
     "DEFAULT_TIME_ZONE": "Europe/London",
@@ -130,6 +133,9 @@ def load(app, test_config: dict | None) -> None:
         app.config[name] = int(app.config[name])
         if app.config[name] < 0:
             raise ValueError(f"SHOPPER_{name} must be 0 or more")
+    app.config["MIN_VISITS_FOR_INTERVAL"] = int(app.config["MIN_VISITS_FOR_INTERVAL"])
+    if app.config["MIN_VISITS_FOR_INTERVAL"] < 2:
+        raise ValueError("SHOPPER_MIN_VISITS_FOR_INTERVAL must be 2 or more")
     _check_mail(app.config)
     app.config["COMPANY_LOGO"] = _company_logo(app.config["COMPANY_LOGO"], instance)
     app.config.setdefault("MAIL_FOLDER", str(instance / app.config["MAIL_FOLDER_NAME"]))

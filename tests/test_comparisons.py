@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from shopper.domain.scoring import score_visit
+from shopper.domain.stats import Summary, differs, tiers
 from shopper.store import comparisons
 from shopper.store.checklists import load_version
 from shopper.store.visits import answers_of
@@ -21,6 +22,7 @@ from .support import OFFICE, signed_in
 
 TODAY = date.today()
 SCOPE = comparisons.Scope(TODAY - timedelta(days=119), TODAY)
+SHORT = comparisons.Scope(TODAY - timedelta(days=59), TODAY)  # some branches: 2 visits
 
 
 @pytest.fixture
@@ -142,16 +144,78 @@ def query(scope=SCOPE):
     return f"start={scope.start}&end={scope.end}"
 
 
-def test_the_league_export_equals_the_screen(app, db):
+@pytest.mark.parametrize("scope", [SCOPE, SHORT])
+def test_the_league_export_equals_the_screen(app, db, scope):
+    client = signed_in(app, OFFICE)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/office/export/league.csv?{query(scope)}").get_data(as_text=True))))
+    league = comparisons.league_table(db, scope)
+    assert [(r["branch_code"], float(r["average"]), int(r["visits"])) for r in rows] == \
+        [(r["code"], r["average"], r["visits"]) for r in league]
+    page = html.unescape(client.get(f"/office/league?{query(scope)}&show=all").get_data(
+        as_text=True))
+    assert any(r["ci_low"] for r in rows)
+    assert any(not r["ci_low"] for r in rows) == (scope == SHORT)
+    for r in rows:
+        assert f"{float(r['average']):.0f}%" in page
+        if r["ci_low"]:
+            low, high = float(r["ci_low"]), float(r["ci_high"])
+            assert low <= float(r["average"]) <= high
+            assert f"{low:.0f}–{high:.0f}" in page
+            assert f'x="{low}"' in page  # the interval drawn behind the bar
+        else:
+            assert int(r["visits"]) < 3 and r["ci_high"] == "" and r["tier"] == ""
+    assert page.count("not enough visits") >= sum(not r["ci_low"] for r in rows)
+
+
+@pytest.mark.parametrize("scope", [SCOPE, SHORT])
+def test_league_intervals_tiers_and_changes_match_the_statistics(db, direct, scope):
+    league = comparisons.league_table(db, scope)
+    by_branch = defaultdict(list)
+    for v, r in in_scope(direct, scope):
+        by_branch[v["branch_id"]].append(r.score)
+    before = defaultdict(list)
+    for v, r in in_scope(direct, scope.previous()):
+        before[v["branch_id"]].append(r.score)
+    intervals = []
+    for row in sorted(league, key=lambda r: r["rank"]):
+        summary = Summary.of(by_branch[row["id"]])
+        interval = summary.interval()
+        intervals.append(interval)
+        if interval is None:
+            assert row["ci_low"] is row["ci_high"] is None and not row["enough"]
+        else:
+            assert (row["ci_low"], row["ci_high"]) == (round(max(interval[0], 0), 1),
+                                                       round(min(interval[1], 100), 1))
+        expected = differs(summary, Summary.of(before[row["id"]])) if before[row["id"]] \
+            else None
+        assert row["change_significant"] == expected
+    assert [r["tier"] for r in sorted(league, key=lambda r: r["rank"])] == tiers(intervals)
+    assert len({r["tier"] for r in league} - {None}) > 1
+
+
+def test_the_minimum_for_an_interval_is_configurable(app, db):
+    app.config["MIN_VISITS_FOR_INTERVAL"] = 1000
     client = signed_in(app, OFFICE)
     rows = list(csv.DictReader(io.StringIO(
         client.get(f"/office/export/league.csv?{query()}").get_data(as_text=True))))
-    league = comparisons.league_table(db, SCOPE)
-    assert [(r["branch_code"], float(r["average_score"]), int(r["visits"])) for r in rows] == \
-        [(r["code"], r["average"], r["visits"]) for r in league]
+    assert rows and all(r["ci_low"] == "" for r in rows)
     page = client.get(f"/office/league?{query()}").get_data(as_text=True)
-    for r in league:
-        assert f"{r['average']:.0f}%" in page
+    assert "Below 1000 visits there is none" in page
+
+
+def test_heat_map_cells_with_few_visits_are_hatched_and_marked(app, db):
+    heat = comparisons.heat_map(db, SCOPE)
+    unsure = [(row, key) for row in heat["rows"] for key, cell in row["cells"].items()
+              if not cell["enough"]]
+    sure = [cell for row in heat["rows"] for cell in row["cells"].values() if cell["enough"]]
+    assert unsure and sure
+    assert all(cell["visits"] < 3 for row, key in unsure for cell in [row["cells"][key]])
+    assert all(c["ci_low"] <= c["score"] <= c["ci_high"] for c in sure)
+    page = signed_in(app, OFFICE).get(f"/office/heatmap?{query()}&show=all").get_data(
+        as_text=True)
+    assert page.count('class="num cell cell-unsure"') == len(unsure)
+    assert page.count("(not enough visits)") == len(unsure)
 
 
 def test_visit_and_answer_exports(app, db, direct):

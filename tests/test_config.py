@@ -73,3 +73,13 @@ def test_the_company_logo_is_an_image_in_the_instance_folder(tmp_path, monkeypat
     monkeypatch.setenv("SHOPPER_COMPANY_LOGO", "config.py")
     with pytest.raises(ValueError, match="must be an image file"):
         create_app()
+
+
+def test_the_interval_minimum_is_read_and_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPPER_INSTANCE_PATH", str(tmp_path))
+    assert create_app().config["MIN_VISITS_FOR_INTERVAL"] == 3
+    monkeypatch.setenv("SHOPPER_MIN_VISITS_FOR_INTERVAL", "5")
+    assert create_app().config["MIN_VISITS_FOR_INTERVAL"] == 5
+    monkeypatch.setenv("SHOPPER_MIN_VISITS_FOR_INTERVAL", "1")
+    with pytest.raises(ValueError):
+        create_app()

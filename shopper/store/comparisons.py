@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shopper.domain.comparisons import spread
+from shopper.domain.stats import (
+    Summary,
+    differs,
+    interval_fields,
+    shopper_tendencies,
+    tiers,
+)
 from shopper.store.connection import Database
 
 
@@ -64,22 +71,34 @@ LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": 
 
 
 def league_table(db: Database, scope: Scope, sort: str = "rank",
-                 descending: bool = False, weakest: bool = True) -> list[dict]:
-    """Branches ranked by average score: visits, change against the previous period of
-    the same length, weakest touchpoint and critical failures. With weakest=False the
-    weakest touchpoints are left to `add_weakest_touchpoints` for the rows on show: they
-    take most of the time over a year of a large network."""
+                 descending: bool = False, weakest: bool = True, minimum: int = 3) -> list[dict]:
+    """Branches ranked by average score: visits, the average's 90% interval (from
+    `minimum` visits up) and tier, change against the previous period of the same length
+    and whether it is significant, weakest touchpoint and critical failures. With
+    weakest=False the weakest touchpoints are left to `add_weakest_touchpoints` for the
+    rows on show: they take most of the time over a year of a large network."""
     where, params = scope.where()
     rows = list(db.query(
         f"""SELECT b.id, b.code, b.name, b.region, COUNT(*) AS visits,
-                   ROUND(AVG(v.score), 1) AS average, SUM(v.critical_failed) AS critical_failures
+                   AVG(v.score) AS mean, AVG(v.score * v.score) AS mean_square,
+                   SUM(v.critical_failed) AS critical_failures
             FROM visits v JOIN branches b ON b.id = v.branch_id
             WHERE {where} GROUP BY b.id ORDER BY AVG(v.score) DESC, b.name""", params))
-    previous = {r["id"]: r["average"] for r in _averages(db, scope.previous())}
+    previous = _summaries(db, scope.previous())
     for rank, row in enumerate(rows, start=1):
+        summary = Summary.from_moments(row["visits"], row.pop("mean"), row.pop("mean_square"))
+        row.update(rank=rank, average=round(summary.mean, 1),
+                   **interval_fields(summary, minimum))
+        row["summary"] = summary
         before = previous.get(row["id"])
-        row["rank"] = rank
-        row["change"] = None if before is None else round(row["average"] - before, 1)
+        row["change"] = None if before is None else round(
+            row["average"] - round(before.mean, 1), 1)
+        row["change_significant"] = None if before is None else differs(
+            summary, before, minimum)
+    for row, tier in zip(rows, tiers([r["summary"].interval(minimum) for r in rows]),
+                         strict=True):
+        row["tier"] = tier
+        del row["summary"]
     if weakest:
         add_weakest_touchpoints(db, scope, rows)
     key = LEAGUE_SORTS.get(sort, "rank")
@@ -87,11 +106,12 @@ def league_table(db: Database, scope: Scope, sort: str = "rank",
     return rows
 
 
-def _averages(db, scope: Scope) -> list[dict]:
+def _summaries(db, scope: Scope) -> dict[int, Summary]:
     where, params = scope.where()
-    return list(db.query(f"""SELECT b.id, ROUND(AVG(v.score), 1) AS average
-                             FROM visits v JOIN branches b ON b.id = v.branch_id
-                             WHERE {where} GROUP BY b.id""", params))
+    return {r[0]: Summary.from_moments(r[1], r[2], r[3]) for r in db.execute(
+        f"""SELECT b.id, COUNT(*), AVG(v.score), AVG(v.score * v.score)
+            FROM visits v JOIN branches b ON b.id = v.branch_id
+            WHERE {where} GROUP BY b.id""", params)}
 
 
 def add_weakest_touchpoints(db: Database, scope: Scope, rows: list[dict]) -> list[dict]:
@@ -139,27 +159,35 @@ def touchpoint_order(db: Database) -> list[tuple[str, str]]:
     return [(k, n) for k, (p, n) in sorted(seen.items(), key=lambda kv: kv[1][0])]
 
 
-def heat_map(db: Database, scope: Scope) -> dict:
-    """Branches × touchpoints, average score per cell, with a roll-up row per region."""
+def heat_map(db: Database, scope: Scope, minimum: int = 3) -> dict:
+    """Branches × touchpoints, average score per cell with its 90% interval (from
+    `minimum` visits up), and a roll-up row per region over all its branches' visits."""
     order = touchpoint_order(db)
     branches = {b["id"]: b for b in db.query("SELECT id, code, name, region FROM branches")}
     cells: dict = {}
     regions: dict = {}
     for row in _touchpoint_averages(db, scope):
-        cells.setdefault(row["branch_id"], {})[row["key"]] = {
-            "score": round(row["average"], 1), "visits": row["n"]}
+        cells.setdefault(row["branch_id"], {})[row["key"]] = _cell(
+            Summary.from_moments(row["n"], row["average"], row["mean_square"]), minimum)
         region = branches[row["branch_id"]]["region"]
-        total = regions.setdefault(region, {}).setdefault(row["key"], [0.0, 0])
+        total = regions.setdefault(region, {}).setdefault(row["key"], [0.0, 0.0, 0])
         total[0] += row["average"] * row["n"]
-        total[1] += row["n"]
+        total[1] += row["mean_square"] * row["n"]
+        total[2] += row["n"]
     rows = []
     for region in sorted(regions):
         members = sorted((b for b in cells if branches[b]["region"] == region),
                          key=lambda b: branches[b]["name"])
         rows.append({"region": region, "rollup": True, "cells": {
-            k: {"score": round(s / n, 1), "visits": n} for k, (s, n) in regions[region].items()}})
+            k: _cell(Summary.from_moments(n, s / n, sq / n), minimum)
+            for k, (s, sq, n) in regions[region].items()}})
         rows += [{**branches[b], "rollup": False, "cells": cells[b]} for b in members]
     return {"touchpoints": order, "rows": rows}
+
+
+def _cell(summary: Summary, minimum: int) -> dict:
+    return {"score": round(summary.mean, 1), "visits": summary.n,
+            **interval_fields(summary, minimum)}
 
 
 def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
@@ -237,6 +265,32 @@ def consistency(db: Database, scope: Scope) -> dict:
     return {"branches": branches, "touchpoints": touchpoints}
 
 
+def branch_scores(db: Database, scope: Scope) -> dict[int, list[float]]:
+    """Every published visit's score in scope, by branch: the dots of a strip plot."""
+    where, params = scope.where()
+    scores: dict[int, list[float]] = {}
+    for branch_id, score in db.execute(
+            f"""SELECT v.branch_id, v.score FROM visits v JOIN branches b ON b.id = v.branch_id
+                WHERE {where} AND v.score IS NOT NULL ORDER BY v.score""", params):
+        scores.setdefault(branch_id, []).append(score)
+    return scores
+
+
+def shopper_calibration(db: Database, scope: Scope, minimum: int = 3) -> list[dict]:
+    """Each shopper's scoring tendency over the visits in scope (stats.shopper_tendencies):
+    how far their scores sit from other shoppers' at the same branches, with a 90%
+    interval; harshest first."""
+    where, params = scope.where()
+    visits = db.execute(
+        f"""SELECT v.shopper_id, v.branch_id, v.score FROM visits v
+            JOIN branches b ON b.id = v.branch_id WHERE {where} AND v.score IS NOT NULL""",
+        params).fetchall()
+    found = shopper_tendencies(visits, minimum)
+    names = dict(db.execute("SELECT id, name FROM users").fetchall())
+    return sorted(({"id": who, "name": names.get(who, "?"), **row} for who, row in found.items()),
+                  key=lambda r: (r["tendency"], r["name"]))
+
+
 def appeal_counts(db: Database, scope: Scope) -> dict:
     """Appeals against the findings of the visits in scope, per branch (which branches
     challenge most) and per shopper (whose findings are overturned most): how many were
@@ -293,8 +347,8 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
         entry["rate"] = round(100 * entry["failures"] / entry["checked"], 1)
         worst = sorted(((f, c, b) for b, (f, c) in entry.pop("by_branch").items() if f > 0),
                        key=lambda fcb: (-fcb[0], branch_names[fcb[2]]))[:3]
-        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c}
-                             for f, c, b in worst]
+        entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c,
+                              "rate": round(100 * f / c, 1)} for f, c, b in worst]
     return failing
 
 

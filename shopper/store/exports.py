@@ -81,10 +81,18 @@ def answers(db: Database, scope) -> str:
                   rows)
 
 
-def league(db: Database, scope) -> str:
-    """The league table exactly as the page shows it."""
-    return to_csv(["rank", "branch_code", "branch", "region", "visits", "average_score",
-                   "change", "worst_touchpoint", "worst_touchpoint_score", "critical_failures"],
+def league(db: Database, scope, minimum: int = 3) -> str:
+    """The league table exactly as the page shows it, with each average's 90% interval
+    (empty below `minimum` visits), its tier, and whether the change is significant."""
+    return to_csv(["rank", "branch_code", "branch", "region", "visits", "average", "ci_low",
+                   "ci_high", "tier", "change", "change_significant", "worst_touchpoint",
+                   "worst_touchpoint_score", "critical_failures"],
                   ([r["rank"], r["code"], r["name"], r["region"], r["visits"], r["average"],
-                    r["change"], r["worst_touchpoint"], r["worst_score"],
-                    r["critical_failures"]] for r in league_table(db, scope)))
+                    r["ci_low"], r["ci_high"], r["tier"], r["change"],
+                    _yes_no(r["change_significant"]), r["worst_touchpoint"], r["worst_score"],
+                    r["critical_failures"]]
+                   for r in league_table(db, scope, minimum=minimum)))
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"

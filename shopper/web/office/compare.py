@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,12 +20,16 @@ from shopper.web.office.filters import (
     DEFAULT_DAYS,
     filter_choices,
     league_display,
+    minimum_visits,
     page_asked,
     scope_asked,
+    scope_query,
 )
 from shopper.web.pagination import page_of
 
 HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
+TREND_MONTHS = 12  # the trends page's period unless one is asked for
+STRIP_BRANCHES = 30  # branches drawn in the consistency page's strip plot
 
 
 @bp.route("/")
@@ -33,7 +37,7 @@ HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 def home():
     db = get_db()
     scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
-    league = comparisons.league_table(db, scope, weakest=False)
+    league = comparisons.league_table(db, scope, weakest=False, minimum=minimum_visits())
     # The best and the weakest at a glance; the whole league is a click away.
     top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
         league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
@@ -44,7 +48,8 @@ def home():
         follow_up=reports.follow_up_counts(db, scope.end),
         appeals_waiting=appeals.waiting_count(db),
         top=league_display(top), bottom=league_display(bottom),
-        hidden=len(league) - len(top) - len(bottom), **filter_choices(scope),
+        hidden=len(league) - len(top) - len(bottom), minimum=minimum_visits(),
+        **filter_choices(scope),
     )
 
 
@@ -58,12 +63,14 @@ def league():
 
     def build() -> Markup:
         db = get_db()
-        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False),
+        page = page_of(comparisons.league_table(db, scope, sort, descending, weakest=False,
+                                                minimum=minimum_visits()),
                        number, show_all, current_app.config["LIST_PAGE_SIZE"])
         comparisons.add_weakest_touchpoints(db, scope, page.items)
         return Markup(render_template(
             "office/league_content.html", sort=sort, descending=descending,
-            league=league_display(page.items), page=page, **filter_choices(scope)))
+            league=league_display(page.items), page=page, minimum=minimum_visits(),
+            **filter_choices(scope)))
 
     content = page_cache.remember(
         get_db(), ("league", scope, sort, descending, number, show_all), build)
@@ -77,7 +84,7 @@ def heatmap():
     number, show_all = page_asked()
 
     def build() -> Markup:
-        heat = comparisons.heat_map(get_db(), scope)
+        heat = comparisons.heat_map(get_db(), scope, minimum_visits())
         page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
                        current_app.config["LIST_PAGE_SIZE"])
         rows = with_region_rollups(heat["rows"], page.items)
@@ -85,9 +92,12 @@ def heatmap():
             for cell in row["cells"].values():
                 cell["band"] = score_band(cell["score"])
                 cell["label"] = f"{cell['score']:.0f}"
+                cell["title"] = (f"{cell['visits']} visits, 90% interval {cell['ci_low']:.0f}"
+                                 f"–{cell['ci_high']:.0f}" if cell["enough"] else
+                                 f"{cell['visits']} visits: not enough for an interval")
         return Markup(render_template(
             "office/heatmap_content.html", touchpoints=heat["touchpoints"], rows=rows,
-            page=page, **filter_choices(scope)))
+            page=page, minimum=minimum_visits(), **filter_choices(scope)))
 
     content = page_cache.remember(get_db(), ("heatmap", scope, number, show_all), build)
     return render_template("office/heatmap.html", content=content)
@@ -117,14 +127,17 @@ def visits():
 @bp.route("/trends")
 @allow("office")
 def trends():
-    scope = scope_asked()
+    scope = scope_asked(months=TREND_MONTHS)
     db = get_db()
     trend = comparisons.monthly_trend(db, scope)
-    lines = {"Network": charts.sparkline([trend["network"].get(m) for m in trend["months"]],
-                                         480, 80)}
-    for region, values in trend["regions"].items():
-        lines[region] = charts.sparkline([values.get(m) for m in trend["months"]], 480, 80)
-    return render_template("office/trends.html", trend=trend, lines=lines,
+    months = charts.month_keys(scope.start, scope.end)
+    chart = charts.trend_chart(
+        "trend-chart", months, {"Network": trend["network"], **trend["regions"]},
+        target=current_app.config["SCORE_BAND_GREEN"],
+        title="Average score per month: the network and each region")
+    return render_template("office/trends.html", trend=trend, chart=chart,
+                           month_labels={m: charts.month_label(m) for m in trend["months"]},
+                           target=current_app.config["SCORE_BAND_GREEN"],
                            names=comparisons.touchpoint_names(db), **filter_choices(scope))
 
 
@@ -133,7 +146,16 @@ def trends():
 def consistency():
     scope = scope_asked()
     db = get_db()
-    return render_template("office/consistency.html", spread=comparisons.consistency(db, scope),
+    minimum = minimum_visits()
+    spread = comparisons.consistency(db, scope)
+    strips = comparisons.branch_scores(db, scope)
+    chart = charts.strip_plot(
+        "spread-chart", [{"label": r["name"], "values": strips[r["id"]], "average": r["average"]}
+                         for r in spread["branches"][:STRIP_BRANCHES]],
+        "Each branch's visit scores, least consistent first")
+    return render_template("office/consistency.html", spread=spread, chart=chart,
+                           shoppers=comparisons.shopper_calibration(db, scope, minimum),
+                           minimum=minimum, drawn=STRIP_BRANCHES,
                            appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
 
 
@@ -141,9 +163,21 @@ def consistency():
 @allow("office")
 def standards():
     scope = scope_asked()
-    return render_template("office/standards.html",
-                           standards=comparisons.weakest_standards(get_db(), scope),
-                           **filter_choices(scope))
+    found = comparisons.weakest_standards(get_db(), scope)
+    visits_url = url_for("office.visits")
+    for number, s in enumerate(found):
+        s["chart"] = charts.rate_bars(
+            f"standard-{number}",
+            [{"label": "All branches", "rate": s["rate"], "css": "rate-all",
+              "detail": f"{s['rate']:.0f}% ({s['failures']}/{s['checked']})"}]
+            + [{"label": b["name"], "rate": b["rate"],
+                "detail": f"{b['rate']:.0f}% ({b['failures']}/{b['checked']})",
+                "href": f"{visits_url}?{scope_query(scope)}&branch={b['id']}"}
+               for b in s["branches"]],
+            f"{s['touchpoint_name']}: {s['standard'] or s['text']}",
+            "How often the standard was not met across all branches and at the branches "
+            "where it fails most; each branch opens its visits.")
+    return render_template("office/standards.html", standards=found, **filter_choices(scope))
 
 
 @bp.route("/moments")
@@ -151,8 +185,12 @@ def standards():
 def moments():
     scope = scope_asked()
     search = request.args.get("q", "")[:200]
-    return render_template("office/moments.html", search=search,
-                           moments=comparisons.moments(get_db(), scope, search),
+    found = comparisons.moments(get_db(), scope, search)
+    chart = charts.split_bars(
+        "moments-chart", [{"label": r["name"], "golden": r["golden_share"],
+                           "dull": r["dull_share"]} for r in found["shares"]],
+        "Golden and dull moments per touchpoint") if found["shares"] else None
+    return render_template("office/moments.html", search=search, moments=found, chart=chart,
                            **filter_choices(scope))
 
 
@@ -160,8 +198,10 @@ def moments():
 @allow("office")
 def export(kind: str):
     scope = scope_asked()
-    body = {"visits": exports.visits, "answers": exports.answers,
-            "league": exports.league}[kind](get_db(), scope)
+    if kind == "league":
+        body = exports.league(get_db(), scope, minimum_visits())
+    else:
+        body = {"visits": exports.visits, "answers": exports.answers}[kind](get_db(), scope)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{kind}-{scope.start}-to-{scope.end}.csv"')

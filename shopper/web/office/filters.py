@@ -4,8 +4,10 @@ and checklist, and the page of a long list."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
-from flask import abort, request
+from flask import abort, current_app, request
+from markupsafe import Markup
 
 from shopper.store import branches, checklists, comparisons
 from shopper.web.db import get_db
@@ -14,13 +16,15 @@ from shopper.web.formatting import change_html, score_band
 DEFAULT_DAYS = 90
 
 
-def scope_asked() -> comparisons.Scope:
-    """The comparison asked for in the query string; the last 90 days by default."""
+def scope_asked(months: int | None = None) -> comparisons.Scope:
+    """The comparison asked for in the query string; by default the last 90 days, or the
+    last `months` calendar months (the current one included) if given."""
     args = request.args
     try:
         end = date.fromisoformat(args["end"]) if args.get("end") else date.today()
         start = (date.fromisoformat(args["start"]) if args.get("start")
-                 else end - timedelta(days=DEFAULT_DAYS - 1))
+                 else end - timedelta(days=DEFAULT_DAYS - 1) if months is None
+                 else _months_before(end, months - 1))
         checklist = int(args["checklist"]) if args.get("checklist") else None
     except ValueError:
         abort(400, "Dates look like 2026-11-25, and the checklist is chosen from the list.")
@@ -29,6 +33,22 @@ def scope_asked() -> comparisons.Scope:
     if (end - start).days > 3660:
         abort(400, "Choose a period of ten years or less.")
     return comparisons.Scope(start, end, args.get("region") or None, checklist)
+
+
+def scope_query(scope: comparisons.Scope) -> str:
+    """The scope as a query string, as the template macro query() writes it."""
+    args = {"start": scope.start.isoformat(), "end": scope.end.isoformat()}
+    if scope.region:
+        args["region"] = scope.region
+    if scope.checklist_id:
+        args["checklist"] = str(scope.checklist_id)
+    return urlencode(args)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def page_asked() -> tuple[int, bool]:
@@ -42,12 +62,31 @@ def page_asked() -> tuple[int, bool]:
 def league_display(rows: list[dict]) -> list[dict]:
     """Bands and labels for each league row, worked out once here rather than in the
     template (a league of 2,000 branches is 2,000 rows)."""
+    previous_tier = None
     for r in rows:
         r["band"], r["label"] = score_band(r["average"]), f"{r['average']:.0f}%"
+        r["tier_start"] = None not in (r["tier"], previous_tier) and r["tier"] != previous_tier
+        previous_tier = r["tier"] or previous_tier
+        r["interval_label"] = (f"{r['ci_low']:.0f}–{r['ci_high']:.0f}" if r["enough"]
+                               else "not enough visits")
         r["worst_band"] = score_band(r["worst_score"])
         r["worst_label"] = "" if r["worst_score"] is None else f"{r['worst_score']:.0f}%"
-        r["change_html"] = change_html(r["change"])
+        r["change_html"] = change_html(r["change"]) + SIGNIFICANCE[r["change_significant"]]
     return rows
+
+
+SIGNIFICANCE = {
+    True: Markup(' <abbr class="sig" title="Significant: a real change at 90% (Welch’s '
+                 't-test)">sig.</abbr>'),
+    False: Markup(' <abbr class="not-sig" title="Not significant: could be chance">'
+                  'n.s.</abbr>'),
+    None: Markup(""),
+}
+
+
+def minimum_visits() -> int:
+    """Visits an average needs for an interval (SHOPPER_MIN_VISITS_FOR_INTERVAL)."""
+    return current_app.config["MIN_VISITS_FOR_INTERVAL"]
 
 
 def filter_choices(scope: comparisons.Scope) -> dict:
