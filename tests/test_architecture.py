@@ -159,3 +159,20 @@ def test_sql_lives_only_in_the_store(name, path):
     calls = [line.strip() for line in path.read_text("utf-8").splitlines()
              if SQL_CALL.search(line)]
     assert not calls, f"{name} runs SQL itself: {calls}"
+
+
+# Reading a query parameter by hand is how a year-1 date or a 20-digit id became a 500
+# (issue 19): views use web/params.py, or a WTForms filter form given request.args whole.
+ARGS_READ = re.compile(r"request\.args\.(?:get|getlist|\[)|request\.args\[")
+MAY_READ_ARGS = {"shopper.web.params", "shopper.web.errors",
+                 "shopper.web.auth"}  # ?next=, checked by safe_next
+
+
+@pytest.mark.parametrize("name,path", [(m, p) for m, p in modules()
+                                       if m.startswith("shopper.web")
+                                       and m not in MAY_READ_ARGS],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_views_read_query_parameters_only_through_params(name, path):
+    reads = [line.strip() for line in path.read_text("utf-8").splitlines()
+             if ARGS_READ.search(line)]
+    assert not reads, f"{name} parses the query string by hand: {reads}"

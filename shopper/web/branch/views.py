@@ -176,7 +176,7 @@ def action_done(action_id: int):
         abort(404)
     form = ActionDoneForm()
     errors = _mark_done(form, action_id)
-    from_list = request.args.get("back") == "actions"
+    from_list = params.one_of("back", ("actions",)) == "actions"
     if errors and from_list:
         return _render_actions(_branch(action["branch_id"]), {action_id: errors}, 422)
     if errors:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from shopper.domain.comparisons import with_region_rollups
 from shopper.store import appeals, comparisons, exports, permissions, reports
-from shopper.web import charts, page_cache
+from shopper.web import charts, page_cache, params
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.formatting import score_band
@@ -21,7 +21,6 @@ from shopper.web.office.filters import (
     filter_choices,
     league_display,
     minimum_visits,
-    page_asked,
     scope_asked,
     scope_query,
 )
@@ -57,9 +56,9 @@ def home():
 @allow("office")
 def league():
     scope = scope_asked()
-    sort = request.args.get("sort", "rank")
-    descending = request.args.get("order") == "desc"
-    number, show_all = page_asked()
+    sort = params.one_of("sort", comparisons.LEAGUE_SORTS, "rank")
+    descending = params.one_of("order", ("asc", "desc"), "asc") == "desc"
+    number, show_all = params.a_page()
 
     def build() -> Markup:
         db = get_db()
@@ -81,7 +80,7 @@ def league():
 @allow("office")
 def heatmap():
     scope = scope_asked()
-    number, show_all = page_asked()
+    number, show_all = params.a_page()
 
     def build() -> Markup:
         heat = comparisons.heat_map(get_db(), scope, minimum_visits())
@@ -109,14 +108,13 @@ def visits():
     """The published visits behind a heat-map cell or a league-table row."""
     scope = scope_asked()
     db = get_db()
-    branch_id = request.args.get("branch", "")
+    branch_id = params.an_id("branch", "branch")
     branch = None
-    if branch_id:
-        branch = permissions.branch_for_user(db, current_user,
-                                         int(branch_id) if branch_id.isdecimal() else -1)
+    if branch_id is not None:
+        branch = permissions.branch_for_user(db, current_user, branch_id)
         if branch is None:
             abort(404)
-    touchpoint = request.args.get("touchpoint") or None
+    touchpoint = params.some_text("touchpoint") or None
     return render_template(
         "office/visits.html", branch=branch, touchpoint=touchpoint,
         touchpoint_name=comparisons.touchpoint_names(db).get(touchpoint or "", touchpoint),
@@ -184,7 +182,7 @@ def standards():
 @allow("office")
 def moments():
     scope = scope_asked()
-    search = request.args.get("q", "")[:200]
+    search = params.some_text("q")
     found = comparisons.moments(get_db(), scope, search)
     chart = charts.split_bars(
         "moments-chart", [{"label": r["name"], "golden": r["golden_share"],

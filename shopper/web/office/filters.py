@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from flask import abort, current_app, request
+from flask import current_app
 from markupsafe import Markup
 
 from shopper.store import branches, checklists, comparisons
+from shopper.web import params
 from shopper.web.db import get_db
 from shopper.web.formatting import change_html, score_band
 
@@ -19,20 +20,16 @@ DEFAULT_DAYS = 90
 def scope_asked(months: int | None = None) -> comparisons.Scope:
     """The comparison asked for in the query string; by default the last 90 days, or the
     last `months` calendar months (the current one included) if given."""
-    args = request.args
-    try:
-        end = date.fromisoformat(args["end"]) if args.get("end") else date.today()
-        start = (date.fromisoformat(args["start"]) if args.get("start")
-                 else end - timedelta(days=DEFAULT_DAYS - 1) if months is None
-                 else _months_before(end, months - 1))
-        checklist = int(args["checklist"]) if args.get("checklist") else None
-    except ValueError:
-        abort(400, "Dates look like 2026-11-25, and the checklist is chosen from the list.")
+    asked_start, end = params.a_date("start"), params.a_date("end", date.today())
+    start = asked_start or (
+        end - timedelta(days=DEFAULT_DAYS - 1) if months is None
+        else _months_before(end, months - 1))
     if start > end:
-        abort(400, "The start date is after the end date.")
+        raise params.BadParameter("start", "The start date is after the end date.")
     if (end - start).days > 3660:
-        abort(400, "Choose a period of ten years or less.")
-    return comparisons.Scope(start, end, args.get("region") or None, checklist)
+        raise params.BadParameter("start", "Choose a period of ten years or less.")
+    return comparisons.Scope(start, end, params.some_text("region") or None,
+                             params.an_id("checklist", "checklist"))
 
 
 def scope_query(scope: comparisons.Scope) -> str:
@@ -49,14 +46,6 @@ def _months_before(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s."""
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
-
-
-def page_asked() -> tuple[int, bool]:
-    """The page of a long list that ?page=N (or ?show=all) asks for."""
-    number = request.args.get("page") or "1"
-    if not number.isdecimal() or len(number) > 6:
-        abort(400, "The page is a number: 1, 2, 3…")
-    return int(number), request.args.get("show") == "all"
 
 
 def league_display(rows: list[dict]) -> list[dict]:
