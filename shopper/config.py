@@ -103,6 +103,12 @@ DEFAULTS = {
     # the instance folder unless absolute; None prints the app's own icon.
     "COMPANY_NAME": "Mystery Shopper",
     "COMPANY_LOGO": None,
+    # Head office's CSV exports stream as they are read; one of more rows than this (a few
+    # seconds' worth) is written in the background instead, with a progress bar, and kept
+    # for EXPORT_KEEP_HOURS in the instance's exports/ folder for the person who asked.
+    "EXPORT_BACKGROUND_ROWS": 500_000,
+    "EXPORT_KEEP_HOURS": 24,
+    "EXPORT_FOLDER_NAME": "exports",
 }
 LOGO_TYPES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg"}
 
@@ -124,12 +130,13 @@ def load(app, test_config: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("DATABASE", str(instance / app.config["DATABASE_NAME"]))
     app.config.setdefault("PHOTO_FOLDER", str(instance / app.config["PHOTO_FOLDER_NAME"]))
+    app.config.setdefault("EXPORT_FOLDER", str(instance / app.config["EXPORT_FOLDER_NAME"]))
     # A number of bytes, checked at start-up rather than at the first page kept.
     app.config["PAGE_CACHE_BYTES"] = int(app.config["PAGE_CACHE_BYTES"])
     app.config["DEFAULT_TIME_ZONE"] = check_zone(app.config["DEFAULT_TIME_ZONE"])
     for name in ("FOLLOW_UP_GRACE_DAYS", "APPEAL_WINDOW_DAYS", "APPEAL_DOCUMENT_MAX_BYTES",
                  "NO_REPEAT_DAYS", "MAX_OPEN_JOBS", "MAX_VISITS_PER_DAY",
-                 "JOB_CANCEL_CUTOFF_HOURS"):
+                 "JOB_CANCEL_CUTOFF_HOURS", "EXPORT_BACKGROUND_ROWS", "EXPORT_KEEP_HOURS"):
         app.config[name] = int(app.config[name])
         if app.config[name] < 0:
             raise ValueError(f"SHOPPER_{name} must be 0 or more")

@@ -14,12 +14,13 @@ from PIL import Image
 
 from shopper.domain import money
 from shopper.domain.photos import process_photo
-from shopper.store import appeals, photo_files
+from shopper.store import appeals, comparisons, photo_files
+from shopper.store import export_jobs as export_rows
 from shopper.store import jobs as job_rows
 from shopper.store.connection import connect
 from shopper.store.visits import add_photo
 from shopper.web.access import policy
-from shopper.workflows import jobs, mail, quizzes
+from shopper.workflows import export_jobs, jobs, mail, quizzes
 from shopper.workflows.scorecards import complete_action, record_action
 
 from .support import (
@@ -114,6 +115,10 @@ EXPECTED = {
     "office.approve_lines": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.pay_lines": ("POST", (LOGIN, 403, 403, 403, 303, LOGIN)),
     "office.payments_csv": ("GET", (LOGIN, 403, 403, 403, 400, LOGIN)),  # reached: no month
+    "office.exports_page": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    # Head office's own export, finished: only the person who asked sees it.
+    "office.export_job": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
+    "office.export_file": ("GET", (LOGIN, 403, 403, 403, 200, LOGIN)),
     "field.touchpoint": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.review": ("GET", (LOGIN, 200, 403, 403, 403, LOGIN)),
     "field.resume": ("GET", (LOGIN, 302, 403, 403, 403, LOGIN)),
@@ -180,7 +185,13 @@ def samples(app, db) -> dict:
     quiz = quizzes.save(db, name="Loans", text="Q: Which?\n* a\n- b", pass_mark=100,
                         checklist_id=None, user_id=manager)
     application = job_rows.add_application(db, job, other, date.today())
-    return {"appeal_id": appeal, "branch_id": branch_a, "job_id": job,
+    office = db.execute("SELECT id FROM users WHERE email = ?", [OFFICE]).fetchone()[0]
+    export = export_rows.create(db, user_id=office, kind="visits", title="Visits",
+                                scope=export_jobs.scope_text(comparisons.Scope(
+                                    date(2026, 1, 1), date(2026, 12, 31))),
+                                file_name="matrix.csv.gz", rows_expected=1)
+    export_jobs.run(app.config["DATABASE"], app.config["EXPORT_FOLDER"], export)
+    return {"appeal_id": appeal, "export_id": export, "branch_id": branch_a, "job_id": job,
             "application_id": application, "quiz_id": quiz, "expense_id": 1, "filename": "app.css",
             "visit_uuid": visit["uuid"], "action_photo_uuid": action_photo,
             "version_id": visit["version_id"], "question_id": failed, "action_id": action,

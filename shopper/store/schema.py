@@ -733,3 +733,31 @@ UPDATE photos SET client_uuid = uuid;
 CREATE UNIQUE INDEX photos_client_uuid ON photos (visit_id, client_uuid);
 """
     )
+
+
+@migrations()
+def m019_export_jobs(db):
+    """Exports too large to wait for (issue 20) are written in the background to a file,
+    for the person who asked only: its progress (rows written of rows expected), a
+    heartbeat so a job interrupted by a restart is seen and failed, and the file kept for
+    a day."""
+    db.executescript(
+        """
+CREATE TABLE export_jobs (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    title TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+    rows_expected INTEGER NOT NULL,
+    rows_written INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX export_jobs_user ON export_jobs (user_id, created_at);
+"""
+    )

@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from shopper.store.connection import Database, connect, migrate
 from shopper.store.schema import migrations
+from shopper.workflows import export_jobs
 
 
 def get_db() -> Database:
@@ -61,5 +62,6 @@ def init_app(app) -> None:
     db = connect(app.config["DATABASE"])
     try:
         migrate(db)
+        export_jobs.fail_interrupted(db)  # a restart ends the exports under way
     finally:
         db.close()

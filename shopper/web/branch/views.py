@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shopper.domain import actions as follow_through
@@ -19,6 +19,7 @@ from shopper.web.access import allow
 from shopper.web.branch import bp
 from shopper.web.branch.forms import ActionDoneForm, ActionFilters, ActionForm, AppealForm
 from shopper.web.db import get_db
+from shopper.web.downloads import csv_response
 from shopper.web.forms import field_errors
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
 from shopper.workflows import appeals, scorecards
@@ -79,11 +80,8 @@ def _branch_page(found: dict):
 @allow("manager", "office")
 def export(branch_id: int):
     found = _branch(branch_id)
-    response = Response(exports.branch_answers(get_db(), branch_id), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{found["code"]}-visits-answers.csv"')
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_response(exports.branch_answers(get_db(), branch_id).chunks(),
+                        f"{found['code']}-visits-answers.csv")
 
 
 def _render_scorecard(visit: dict, errors: dict | None = None, status: int = 200, *,

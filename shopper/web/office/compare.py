@@ -1,16 +1,16 @@
 """Head office's comparisons: the overview, league table, heat map and the visits behind a
-cell, trends, consistency, weakest standards, golden and dull moments, CSV exports."""
+cell, trends, consistency, weakest standards, golden and dull moments."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, render_template, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from shopper.domain.comparisons import with_region_rollups
-from shopper.store import appeals, comparisons, exports, permissions, reports
+from shopper.store import appeals, comparisons, permissions, reports
 from shopper.web import charts, page_cache, params
 from shopper.web.access import allow
 from shopper.web.db import get_db
@@ -190,18 +190,3 @@ def moments():
         "Golden and dull moments per touchpoint") if found["shares"] else None
     return render_template("office/moments.html", search=search, moments=found, chart=chart,
                            **filter_choices(scope))
-
-
-@bp.route("/export/<any(visits, answers, league):kind>.csv")
-@allow("office")
-def export(kind: str):
-    scope = scope_asked()
-    if kind == "league":
-        body = exports.league(get_db(), scope, minimum_visits())
-    else:
-        body = {"visits": exports.visits, "answers": exports.answers}[kind](get_db(), scope)
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{kind}-{scope.start}-to-{scope.end}.csv"')
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
