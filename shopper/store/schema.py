@@ -761,3 +761,11 @@ CREATE TABLE export_jobs (
 CREATE INDEX export_jobs_user ON export_jobs (user_id, created_at);
 """
     )
+
+
+@migrations()
+def m020_unacknowledged_index(db):
+    """The overview counts published visits no branch has acknowledged: over 200,000
+    visits a scan took 355 ms; this index holds only the unacknowledged (issue 20)."""
+    db.execute("CREATE INDEX visits_unacknowledged ON visits (status) "
+               "WHERE acknowledged_at IS NULL")
