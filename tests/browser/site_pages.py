@@ -4,8 +4,8 @@ is walked by the accessibility and phone-layout tests without anyone listing it.
 
 from __future__ import annotations
 
-from ..test_access_matrix import EXPECTED, VISITORS, signed_in_client, url_values
 from ..support import MANAGER_A, OFFICE, SHOPPER
+from ..test_access_matrix import EXPECTED, VISITORS, signed_in_client, url_values
 
 ROLES = {"shopper": SHOPPER, "manager_a": MANAGER_A, "office": OFFICE}
 

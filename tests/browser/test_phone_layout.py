@@ -1,0 +1,79 @@
+"""Every page each role reaches (the access matrix's GET pages), on a 390 px phone: nothing
+scrolls sideways, no button or link is cut by the screen's edge, and head office's
+navigation opens from its menu. Screenshots of the key pages, phone and desktop, land in
+tests/artifacts/ to look at."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from ..support import OFFICE
+from ..test_access_matrix import samples  # noqa: F401 (a fixture)
+from .conftest import DESKTOP, PHONE, screenshot, sign_in
+from .site_pages import ROLES, reachable_pages
+from .test_accessibility import open_page
+
+pytestmark = pytest.mark.browser
+
+WIDTH = PHONE["viewport"]["width"]
+# Controls whose box leaves the screen, left or right (in a scrolled table, a cut button).
+CLIPPED = """(width) => [...document.querySelectorAll(
+        'main button, main a.button, main summary, main input:not([type=hidden]), main select,' +
+        '.topbar a, .topbar button, .topbar summary')]
+    .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+    .map(e => [e, e.getBoundingClientRect()])
+    .filter(([, box]) => box.width > 0 && (box.left < -0.5 || box.right > width + 0.5))
+    .map(([e, box]) => `${e.tagName.toLowerCase()} "${(e.textContent || e.name || '').trim()
+        .slice(0, 30)}" ${Math.round(box.left)}..${Math.round(box.right)}`)"""
+KEY_PAGES = {"office": ["/office/", "/office/review", "/office/league", "/office/heatmap",
+                        "/office/visits", "/office/people", "/office/branches",
+                        "/office/assignments", "/office/payments", "/office/jobs",
+                        "/office/appeals"],
+             "manager_a": ["/branch/", "/branch/1"], "shopper": ["/field/", "/field/jobs"]}
+
+
+def shot_name(visitor: str, path: str, size: str) -> str:
+    slug = path.strip("/").replace("/", "-") or "home"
+    return f"a11y-{visitor}-{slug}-{size}"
+
+
+@pytest.mark.parametrize("visitor", ROLES)
+def test_every_page_fits_a_phone(app, samples, live_server, browser, visitor):  # noqa: F811
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, ROLES[visitor])
+    failures = []
+    for path in reachable_pages(app, samples, visitor):
+        open_page(page, f"{live_server}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > WIDTH:
+            failures.append(f"{path}: the page is {width}px wide, it scrolls sideways")
+        failures += [f"{path}: cut by the screen's edge: {cut}"
+                     for cut in page.evaluate(CLIPPED, WIDTH)]
+        if path in KEY_PAGES[visitor]:
+            screenshot(page, shot_name(visitor, path, "phone"))
+    context.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_head_office_navigation_opens_from_a_menu_on_a_phone(live_server, phone):
+    sign_in(phone, live_server, OFFICE)
+    menu = phone.locator(".topbar summary", has_text="Menu")
+    expect(menu).to_be_visible()
+    menu.click()
+    for name in ("Overview", "Review", "Assignments", "People", "Branches", "Checklists"):
+        expect(phone.get_by_role("link", name=name, exact=True)).to_be_visible()
+    screenshot(phone, "a11y-office-menu-phone")
+    phone.get_by_role("link", name="People", exact=True).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("People")
+
+
+def test_key_pages_on_a_desktop(live_server, browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, OFFICE)
+    for path in KEY_PAGES["office"]:
+        open_page(page, f"{live_server}{path}")
+        screenshot(page, shot_name("office", path, "desktop"))
+    context.close()
