@@ -26,6 +26,12 @@ CLIPPED = """(width) => [...document.querySelectorAll(
     .filter(([, box]) => box.width > 0 && (box.left < -0.5 || box.right > width + 0.5))
     .map(([e, box]) => `${e.tagName.toLowerCase()} "${(e.textContent || e.name || '').trim()
         .slice(0, 30)}" ${Math.round(box.left)}..${Math.round(box.right)}`)"""
+# A table wider than its box hides columns behind a sideways scroll: only the heat map, a
+# grid of touchpoints by branch, is meant to scroll (and says so).
+SCROLLED_TABLES = """() => [...document.querySelectorAll('.table-wrap')]
+    .filter(e => !e.matches('[data-scrolls]') && e.scrollWidth > e.clientWidth + 1)
+    .map(e => `${e.querySelector('th')?.textContent.trim()}…: ` +
+              `${e.scrollWidth}px in ${e.clientWidth}px`)"""
 KEY_PAGES = {"office": ["/office/", "/office/review", "/office/league", "/office/heatmap",
                         "/office/visits", "/office/people", "/office/branches",
                         "/office/assignments", "/office/payments", "/office/jobs",
@@ -51,6 +57,8 @@ def test_every_page_fits_a_phone(app, samples, live_server, browser, visitor):  
             failures.append(f"{path}: the page is {width}px wide, it scrolls sideways")
         failures += [f"{path}: cut by the screen's edge: {cut}"
                      for cut in page.evaluate(CLIPPED, WIDTH)]
+        failures += [f"{path}: a table scrolls sideways: {table}"
+                     for table in page.evaluate(SCROLLED_TABLES)]
         if path in KEY_PAGES[visitor]:
             screenshot(page, shot_name(visitor, path, "phone"))
     context.close()
