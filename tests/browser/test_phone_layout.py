@@ -77,6 +77,31 @@ def test_head_office_navigation_opens_from_a_menu_on_a_phone(live_server, phone)
     expect(phone.get_by_role("heading", level=1)).to_have_text("People")
 
 
+def test_filters_fold_on_a_phone_and_drill_downs_lead_back(live_server, phone, browser):
+    sign_in(phone, live_server, OFFICE)
+    phone.goto(f"{live_server}/office/league?start=2026-01-01&end=2026-12-31")
+    show = phone.get_by_role("button", name="Show", exact=True)
+    expect(show).to_be_hidden()
+    phone.locator("summary", has_text="Filters").click()
+    expect(show).to_be_visible()
+    screenshot(phone, "a11y-office-league-filters-phone")
+    phone.locator("td a.small", has_text="branch").first.click()
+    phone.get_by_role("link", name="‹ League table").click()
+    assert "start=2026-01-01&end=2026-12-31" in phone.url
+    phone.goto(f"{live_server}/office/heatmap?start=2026-01-01&end=2026-12-31")
+    phone.locator("td.cell-red a").first.click()
+    phone.wait_for_url("**/office/visits*")
+    phone.get_by_role("link", name="‹ Heat map").click()
+    phone.wait_for_url("**/office/heatmap*")
+    assert "start=2026-01-01&end=2026-12-31" in phone.url
+
+    desktop = browser.new_context(**DESKTOP).new_page()
+    sign_in(desktop, live_server, OFFICE)
+    desktop.goto(f"{live_server}/office/league")
+    expect(desktop.get_by_role("button", name="Show", exact=True)).to_be_visible()
+    desktop.context.close()
+
+
 def test_key_pages_on_a_desktop(live_server, browser):
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
