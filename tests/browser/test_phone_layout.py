@@ -40,6 +40,19 @@ KEY_PAGES = {"office": ["/office/", "/office/review", "/office/league", "/office
              "shopper": ["/field/", "/field/jobs", "/field/visits/"]}
 
 
+def layout_problems(page, path: str, screen: int) -> list[str]:
+    """What does not fit a screen `screen` px wide on the page now open."""
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > screen:
+        problems.append(f"{path}: the page is {width}px wide, it scrolls sideways")
+    problems += [f"{path}: cut by the screen's edge: {cut}"
+                 for cut in page.evaluate(CLIPPED, screen)]
+    problems += [f"{path}: a table scrolls sideways: {table}"
+                 for table in page.evaluate(SCROLLED_TABLES)]
+    return problems
+
+
 def shot_name(visitor: str, path: str, size: str) -> str:
     slug = path.strip("/").replace("/", "-") or "home"
     return f"a11y-{visitor}-{slug}-{size}"
@@ -53,16 +66,25 @@ def test_every_page_fits_a_phone(app, samples, live_server, browser, visitor):  
     failures = []
     for path in reachable_pages(app, samples, visitor):
         open_page(page, f"{live_server}{path}")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > WIDTH:
-            failures.append(f"{path}: the page is {width}px wide, it scrolls sideways")
-        failures += [f"{path}: cut by the screen's edge: {cut}"
-                     for cut in page.evaluate(CLIPPED, WIDTH)]
-        failures += [f"{path}: a table scrolls sideways: {table}"
-                     for table in page.evaluate(SCROLLED_TABLES)]
+        failures += layout_problems(page, path, WIDTH)
         if any(path.startswith(key) if key.endswith("/") and key != "/field/" else path == key
                for key in KEY_PAGES[visitor]):
             screenshot(page, shot_name(visitor, path, "phone"))
+    context.close()
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("visitor", ["office", "manager_a"])
+def test_every_office_and_manager_page_fits_a_tablet(app, samples, live_server, browser,  # noqa: F811
+                                                     visitor):
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    sign_in(page, live_server, ROLES[visitor])
+    failures = []
+    for path in reachable_pages(app, samples, visitor):
+        open_page(page, f"{live_server}{path}")
+        failures += layout_problems(page, path, 768)
     context.close()
     assert not failures, "\n".join(failures)
 
