@@ -1,6 +1,7 @@
-"""Every page each role reaches (the access matrix's GET pages), on a 390 px phone: nothing
-scrolls sideways, no button or link is cut by the screen's edge, and head office's
-navigation opens from its menu. Screenshots of the key pages, phone and desktop, land in
+"""Every page each role reaches (the access matrix's GET pages), on a 390 px phone (head
+office's and managers' on a 768 px tablet too): nothing scrolls sideways, no button or link
+is cut by the screen's edge, and head office's navigation opens from its menu; filters fold
+and drill-downs lead back with them. Screenshots of the key pages, phone and desktop, land in
 tests/artifacts/ to look at."""
 
 from __future__ import annotations
