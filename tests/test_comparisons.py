@@ -262,8 +262,10 @@ def test_each_league_row_drills_down_to_the_branch_and_its_visits(app, db):
     branch = db.execute("SELECT id FROM branches WHERE code = 'LDS01'").fetchone()[0]
     client = signed_in(app, OFFICE)
     page = html.unescape(client.get(f"/office/league?{query()}").get_data(as_text=True))
-    assert f'href="/branch/{branch}"' in page
+    assert f'href="/branch/{branch}?{query()}"' in page  # the way back keeps the filters
     assert f'href="/office/visits?{query()}&branch={branch}"' in page
+    back = html.unescape(client.get(f"/branch/{branch}?{query()}").get_data(as_text=True))
+    assert f'href="/office/league?{query()}"' in back
 
 
 def test_the_spread_is_the_population_standard_deviation():

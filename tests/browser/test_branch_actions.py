@@ -74,6 +74,7 @@ def test_a_manager_filters_to_overdue_and_marks_one_done_with_a_photo(
     assert_fits_phone(phone)
     screenshot(phone, "actions-phone")
 
+    phone.locator("summary", has_text="Filters").click()  # folded on a phone
     phone.get_by_label("Show").select_option("overdue")
     phone.get_by_role("button", name="Show", exact=True).click()
     assert "state=overdue" in phone.url
