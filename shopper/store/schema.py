@@ -345,7 +345,8 @@ UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
                     "mail_outbox", "mail_preferences", "mail_digest_items",  # mail: no page
                     "jobs", "job_applications", "job_cancellations",  # the job board
                     "shopper_profiles", "quizzes", "quiz_attempts",
-                    "expenses", "payable_lines", "payment_batches")  # money: no kept page
+                    "expenses", "payable_lines", "payment_batches",  # money: no kept page
+                    "export_jobs")  # background exports: no kept page
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
