@@ -37,9 +37,10 @@ def sparkline(values: list[float | None], width: int = 120, height: int = 32,
 
 
 # Charts for head office's comparison pages (issue 17). Each returns one <svg> that scales
-# to its container (viewBox, width 100%), names itself for screen readers (role="img",
-# aria-labelledby its <title> and <desc>), and draws with classes and presentation
-# attributes only: the content security policy forbids style attributes.
+# to its container (viewBox, width 100%), names itself for screen readers (role="img", or
+# "group" when it has links or points to tab to; aria-labelledby its <title> and <desc>),
+# and draws with classes and presentation attributes only: the content security policy
+# forbids style attributes.
 
 WIDTH = 400  # viewBox units: a 390 px phone shows the charts at about their size
 SERIES_STYLES = 6  # distinct colours and dashes (app.css .series-N)
@@ -62,13 +63,16 @@ def month_label(key: str) -> str:
 
 def _svg(chart_id: str, title: str, description: str, height: float, body: list[str],
          css: str) -> Markup:
+    """A chart whose parts can be reached (links, points to tab to) is a named group, so
+    that screen readers reach them too; one without is a single named image."""
+    inner = "".join(body)
+    role = "group" if ("<a " in inner or "tabindex=" in inner) else "img"
     return Markup(
         f'<svg class="chart {css}" id="{chart_id}" viewBox="0 0 {WIDTH} {height:g}" '
-        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'width="100%" role="{role}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
-        + "".join(body) + "</svg>")
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + inner + "</svg>")
 
 
 def _text(x: float, y: float, text: str, css: str = "chart-label", anchor: str = "start"

@@ -29,7 +29,7 @@ def test_charts_at_phone_and_desktop_sizes(browser, live_server, size):
     for name, path in PAGES.items():
         page.goto(live_server + path)
         for chart in page.locator("svg.chart").all():
-            assert chart.get_attribute("role") == "img"
+            assert chart.get_attribute("role") in ("img", "group")
             for labelled in chart.get_attribute("aria-labelledby").split():
                 assert page.locator(f"#{labelled}").count() == 1
         if size == "phone":
