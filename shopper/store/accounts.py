@@ -131,12 +131,22 @@ def set_manager_branches(db: Database, user_id: int, branch_ids: list[int]) -> N
                        [user_id, branch_id])
 
 
-def people(db: Database) -> list[dict]:
+def people(db: Database, *, role: str = "", active: str = "", search: str = "",
+           limit: int = -1, offset: int = 0) -> tuple[list[dict], int]:
+    """Accounts by role and name, optionally of one role, active ("1") or not ("0"), or
+    whose name or email contains `search`: `limit` of them from `offset` (-1: all), and
+    how many in all."""
+    where = ("(:role = '' OR u.role = :role) AND (:active = '' OR u.active = :active) "
+             "AND (:search = '' OR u.name LIKE :like OR u.email LIKE :like)")
+    args = {"role": role, "active": active, "search": search, "like": f"%{search}%",
+            "limit": limit, "offset": offset}
+    total = db.execute(f"SELECT COUNT(*) FROM users u WHERE {where}", args).fetchone()[0]
     return list(db.query(
-        """SELECT u.id, u.email, u.name, u.role, u.active, u.last_login_at,
+        f"""SELECT u.id, u.email, u.name, u.role, u.active, u.last_login_at,
                   (SELECT group_concat(b.code, ', ') FROM manager_branches m
                      JOIN branches b ON b.id = m.branch_id WHERE m.user_id = u.id) AS branches
-           FROM users u ORDER BY u.role, u.name"""))
+           FROM users u WHERE {where} ORDER BY u.role, u.name
+           LIMIT :limit OFFSET :offset""", args)), total
 
 
 def active_shoppers(db: Database) -> list[dict]:

@@ -48,22 +48,44 @@ def create_assignments(db: Database, request: AssignmentRequest,
     return created, skipped
 
 
-def assignments_overview(db: Database, today: date, limit: int = 200) -> list[dict]:
-    """Open assignments, overdue first (window over, nothing sent), then by deadline."""
+def assignments_overview(db: Database, today: date, *, region: str = "",
+                         branch_code: str = "", due_from: str = "", due_to: str = "",
+                         overdue_only: bool = False, limit: int = -1,
+                         offset: int = 0) -> tuple[list[dict], int]:
+    """Open assignments with nothing sent yet, overdue first (window over), then by
+    deadline; optionally one region's or branch's (by code), those due between two dates
+    (YYYY-MM-DD), or the overdue only: `limit` of them from `offset` (-1: all), and how
+    many in all."""
+    where = """a.status = 'open' AND NOT EXISTS (
+                   SELECT 1 FROM visits v WHERE v.assignment_id = a.id
+                   AND v.status NOT IN ('draft', 'returned', 'incomplete'))
+               AND (:region = '' OR b.region = :region)
+               AND (:branch = '' OR b.code = :branch COLLATE NOCASE)
+               AND (:due_from = '' OR a.window_end >= :due_from)
+               AND (:due_to = '' OR a.window_end <= :due_to)
+               AND (:overdue = 0 OR a.window_end < :today)"""
+    args = {"region": region, "branch": branch_code, "due_from": due_from, "due_to": due_to,
+            "overdue": int(overdue_only), "today": today.isoformat(), "limit": limit,
+            "offset": offset}
+    total = db.execute(f"SELECT COUNT(*) FROM assignments a JOIN branches b "
+                       f"ON b.id = a.branch_id WHERE {where}", args).fetchone()[0]
     rows = list(db.query(
-        """SELECT a.*, b.name AS branch_name, b.region, u.name AS shopper_name,
+        f"""SELECT a.*, b.name AS branch_name, b.region, u.name AS shopper_name,
                   c.name AS checklist_name,
-                  (SELECT v.status FROM visits v WHERE v.assignment_id = a.id) AS visit_status
+                  (SELECT v.status FROM visits v WHERE v.assignment_id = a.id) AS visit_status,
+                  a.window_end < :today AS overdue
            FROM assignments a JOIN branches b ON b.id = a.branch_id
            JOIN users u ON u.id = a.shopper_id JOIN checklists c ON c.id = a.checklist_id
-           WHERE a.status = 'open' AND NOT EXISTS (
-               SELECT 1 FROM visits v WHERE v.assignment_id = a.id
-               AND v.status NOT IN ('draft', 'returned', 'incomplete'))
-           ORDER BY a.window_end, b.name LIMIT ?""", [limit]))
+           WHERE {where}
+           ORDER BY a.window_end < :today DESC, a.window_end, b.name
+           LIMIT :limit OFFSET :offset""", args))
     for row in rows:
-        row["overdue"] = row["window_end"] < today.isoformat()
-    rows.sort(key=lambda r: not r["overdue"])
-    return rows
+        row["overdue"] = bool(row["overdue"])
+    return rows, total
+
+
+def overdue_count(db: Database, today: date) -> int:
+    return assignments_overview(db, today, overdue_only=True, limit=0)[1]
 
 
 def cancel_assignment(db: Database, assignment_id: int) -> bool:

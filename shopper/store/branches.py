@@ -41,6 +41,23 @@ def all_branches(db: Database) -> list[dict]:
     return list(db.query("SELECT * FROM branches ORDER BY region, name"))
 
 
+def branch_page(db: Database, *, region: str = "", search: str = "", limit: int = -1,
+                offset: int = 0) -> tuple[list[dict], int]:
+    """Branches by region and name, optionally one region's or those whose code or name
+    contains `search`: `limit` of them from `offset` (-1: all), and how many in all."""
+    where = ("(:region = '' OR region = :region) AND (:search = '' OR code LIKE :like "
+             "OR name LIKE :like)")
+    args = {"region": region, "search": search, "like": f"%{search}%", "limit": limit,
+            "offset": offset}
+    total = db.execute(f"SELECT COUNT(*) FROM branches WHERE {where}", args).fetchone()[0]
+    return list(db.query(f"SELECT * FROM branches WHERE {where} ORDER BY region, name "
+                         "LIMIT :limit OFFSET :offset", args)), total
+
+
+def count(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM branches").fetchone()[0]
+
+
 def active_branches(db: Database) -> list[dict]:
     return list(db.query("SELECT id, name, region FROM branches WHERE active = 1 "
                          "ORDER BY region, name"))

@@ -191,27 +191,31 @@ def _cell(summary: Summary, minimum: int) -> dict:
 
 
 def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
-                      touchpoint: str | None) -> list[dict]:
-    """The published visits behind a heat-map cell (or a league-table row)."""
+                      touchpoint: str | None, *, limit: int = -1,
+                      offset: int = 0) -> tuple[list[dict], int]:
+    """The published visits behind a heat-map cell (or a league-table row), newest first:
+    `limit` of them from `offset` (all with -1), and how many there are in all."""
     where, params = scope.where()
     extra = ""
     if branch_id is not None:
         extra += " AND v.branch_id = :branch"
         params["branch"] = branch_id
+    params.update(limit=int(limit), offset=int(offset))
     if touchpoint:
         params["touchpoint"] = touchpoint
-        return list(db.query(
-            f"""SELECT v.uuid, v.visit_date, v.score, v.critical_failed, b.name AS branch_name,
-                       vt.score AS touchpoint_score, vt.moment, vt.moment_reason
-                FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
-                JOIN branches b ON b.id = v.branch_id
-                WHERE {where}{extra} AND vt.touchpoint_key = :touchpoint
-                ORDER BY v.visit_date DESC""", params))
-    return list(db.query(
+        source = f"""FROM visit_touchpoints vt JOIN visits v ON v.id = vt.visit_id
+                     JOIN branches b ON b.id = v.branch_id
+                     WHERE {where}{extra} AND vt.touchpoint_key = :touchpoint"""
+        columns = "vt.score AS touchpoint_score, vt.moment, vt.moment_reason"
+    else:
+        source = f"FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}{extra}"
+        columns = "NULL AS touchpoint_score, NULL AS moment, '' AS moment_reason"
+    total = db.execute(f"SELECT COUNT(*) {source}", params).fetchone()[0]
+    rows = list(db.query(
         f"""SELECT v.uuid, v.visit_date, v.score, v.critical_failed, b.name AS branch_name,
-                   NULL AS touchpoint_score, NULL AS moment, '' AS moment_reason
-            FROM visits v JOIN branches b ON b.id = v.branch_id
-            WHERE {where}{extra} ORDER BY v.visit_date DESC""", params))
+                   {columns} {source}
+            ORDER BY v.visit_date DESC, v.id DESC LIMIT :limit OFFSET :offset""", params))
+    return rows, total
 
 
 def monthly_trend(db: Database, scope: Scope) -> dict:

@@ -230,9 +230,12 @@ def sent_visit_minutes(db: Database) -> list[float]:
                                                      'published')""")]
 
 
-def waiting_for_review(db: Database, visit_id: int | None = None) -> list[dict]:
+def waiting_for_review(db: Database, visit_id: int | None = None, *, status: str = "",
+                       region: str = "", branch_code: str = "",
+                       sent_from: str = "", sent_to: str = "") -> list[dict]:
     """Visits waiting for review, oldest first (or just one of them), with what a reviewer's
-    flags need: proof-of-visit photos and how much the shopper wrote."""
+    flags need: proof-of-visit photos and how much the shopper wrote. Optionally only one
+    status, region or branch (by code), or those sent between two dates (YYYY-MM-DD)."""
     return list(db.query(
         """SELECT v.*, b.name AS branch_name, b.region, u.name AS shopper_name,
                   a.window_start, a.window_end,
@@ -246,7 +249,14 @@ def waiting_for_review(db: Database, visit_id: int | None = None) -> list[dict]:
            JOIN users u ON u.id = v.shopper_id
            LEFT JOIN assignments a ON a.id = v.assignment_id
            WHERE v.status IN ('submitted', 'on_hold') AND (:visit IS NULL OR v.id = :visit)
-           ORDER BY v.submitted_at, v.id""", {"visit": visit_id}))
+             AND (:status = '' OR v.status = :status)
+             AND (:region = '' OR b.region = :region)
+             AND (:branch = '' OR b.code = :branch COLLATE NOCASE)
+             AND (:sent_from = '' OR v.submitted_at >= :sent_from)
+             AND (:sent_to = '' OR substr(v.submitted_at, 1, 10) <= :sent_to)
+           ORDER BY v.submitted_at, v.id""",
+        {"visit": visit_id, "status": status, "region": region, "branch": branch_code,
+         "sent_from": sent_from, "sent_to": sent_to}))
 
 
 def open_follow_ups(db: Database, shopper_id: int, at: str) -> list[dict]:

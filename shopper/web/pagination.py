@@ -33,3 +33,22 @@ def page_of(items: list, number: int = 1, show_all: bool = False,
     number = min(max(number, 1), count)
     start = (number - 1) * per_page
     return Page(items[start:start + per_page], number, count, len(items), start + 1, False)
+
+
+def fetched_page(fetch, number: int = 1, show_all: bool = False,
+                 per_page: int = PER_PAGE) -> Page:
+    """Page `number` of a list the database pages for us: `fetch(limit, offset)` returns
+    that slice and the whole list's length (limit -1: all of it). A number past the end
+    shows the last page."""
+    per_page, number = max(1, per_page), max(1, number)
+    if show_all:
+        items, total = fetch(-1, 0)
+        return Page(items, 1, max(1, math.ceil(total / per_page)), total,
+                    1 if items else 0, True)
+    items, total = fetch(per_page, (number - 1) * per_page)
+    count = max(1, math.ceil(total / per_page))
+    if number > count:
+        number = count
+        items, total = fetch(per_page, (number - 1) * per_page)
+    return Page(items, number, count, total, (number - 1) * per_page + 1 if items else 0,
+                False)

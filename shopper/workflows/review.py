@@ -78,12 +78,30 @@ def _minutes(visit: dict) -> float | None:
     return (end - start).total_seconds() / 60
 
 
-def queue(db: Database, visit_id: int | None = None) -> list[dict]:
-    """Visits waiting for review, oldest first, each with its flags (or just one of them)."""
-    rows = reports.waiting_for_review(db, visit_id)
+# The kinds of flag a reviewer may list alone: each a test of one flag's words.
+FLAG_KINDS = {
+    "any": ("Any flag", lambda flag: True),
+    "critical": ("Critical failure", lambda flag: flag == "critical failure"),
+    "times": ("Visit times missing or odd", lambda flag: flag == "no visit times"
+              or flag.startswith(("short visit", "long visit"))),
+    "window": ("Outside the window", lambda flag: flag == "visited outside the window"),
+    "photo": ("No proof-of-visit photo", lambda flag: flag == "no proof-of-visit photo"),
+    "position": ("Position missing or far", lambda flag: flag.startswith("position ")
+                 or flag.endswith("from the branch")),
+    "notes": ("Very short notes", lambda flag: flag == "very short notes"),
+}
+
+
+def queue(db: Database, visit_id: int | None = None, flag: str = "", **where) -> list[dict]:
+    """Visits waiting for review, oldest first, each with its flags (or just one of them);
+    `where` narrows it as reports.waiting_for_review says, `flag` to one kind of flag."""
+    rows = reports.waiting_for_review(db, visit_id, **where)
     norm = norms(db)
     for row in rows:
         row["flags"] = flags(row, norm)
+    if flag:
+        wanted = FLAG_KINDS[flag][1]
+        rows = [row for row in rows if any(wanted(f) for f in row["flags"])]
     return rows
 
 

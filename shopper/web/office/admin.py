@@ -4,21 +4,25 @@ their roles, and assignments."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shopper.domain.branch_list import BranchListError
+from shopper.domain.vocabulary import ROLES
 from shopper.store import accounts as account_store
 from shopper.store import assignments as assignment_store
 from shopper.store import branches as branch_store
 from shopper.store import checklists as checklist_store
+from shopper.web import params
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
 from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.forms import AccountForm, AssignmentForm, BranchListForm, PersonForm
+from shopper.web.pagination import fetched_page
 from shopper.workflows import assignments as assignment_workflow
 
 
@@ -39,8 +43,19 @@ def branches():
             flash(f"Imported: {added} new branch(es), {updated} updated.", "info")
             return redirect(url_for("office.branches"), 303)
     refused = refused or problems(form)
-    return render_template("office/branches.html", branches=branch_store.all_branches(db),
+    asked = {"region": params.some_text("region"), "q": params.some_text("q", 100).strip()}
+    page = fetched_page(lambda limit, offset: branch_store.branch_page(
+        db, region=asked["region"], search=asked["q"], limit=limit, offset=offset),
+        *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
+    return render_template("office/branches.html", branches=page.items, page=page,
+                           asked=asked, query=_query(asked), regions=branch_store.regions(db),
+                           all_count=branch_store.count(db),
                            problems=refused), (422 if refused else 200)
+
+
+def _query(asked: dict) -> str:
+    """The filters asked for, as a query string (empty ones left out)."""
+    return urlencode({k: v for k, v in asked.items() if v})
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -61,7 +76,13 @@ def people():
             flash(f"Account created for {form.email.data.lower()}.", "info")
             return redirect(url_for("office.people"), 303)
     refused = refused or problems(form)
-    return render_template("office/people.html", people=account_store.people(db),
+    asked = {"role": params.one_of("role", ROLES), "active": params.one_of("active", ("1", "0")),
+             "q": params.some_text("q", 100).strip()}
+    page = fetched_page(lambda limit, offset: account_store.people(
+        db, role=asked["role"], active=asked["active"], search=asked["q"], limit=limit,
+        offset=offset), *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
+    return render_template("office/people.html", people=page.items, page=page, asked=asked,
+                           query=_query(asked), roles=ROLES,
                            problems=refused), (422 if refused else 200)
 
 
@@ -127,10 +148,19 @@ def assignments():
         flash(message, "info")
         return redirect(url_for("office.assignments"), 303)
     refused = problems(form)
+    asked = {"region": params.some_text("region"),
+             "branch": params.some_text("branch", 20).strip(),
+             "start": str(params.a_date("start") or ""), "end": str(params.a_date("end") or ""),
+             "due": params.one_of("due", ("overdue",))}
+    page = fetched_page(lambda limit, offset: assignment_store.assignments_overview(
+        db, today, region=asked["region"], branch_code=asked["branch"],
+        due_from=asked["start"], due_to=asked["end"], overdue_only=asked["due"] == "overdue",
+        limit=limit, offset=offset), *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
     return render_template(
         "office/assignments.html", problems=refused, today=today,
-        posted=request.form if refused else {},
-        rows=assignment_store.assignments_overview(db, today), branches=branches,
+        posted=request.form if refused else {}, page=page, asked=asked, query=_query(asked),
+        overdue=assignment_store.overdue_count(db, today),
+        rows=page.items, branches=branches,
         regions=branch_store.regions(db), shoppers=shoppers, checklists=checklists,
     ), (422 if refused else 200)
 

@@ -24,7 +24,7 @@ from shopper.web.office.filters import (
     scope_asked,
     scope_query,
 )
-from shopper.web.pagination import page_of
+from shopper.web.pagination import fetched_page, page_of
 
 HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 TREND_MONTHS = 12  # the trends page's period unless one is asked for
@@ -115,11 +115,15 @@ def visits():
         if branch is None:
             abort(404)
     touchpoint = params.some_text("touchpoint") or None
+    number, show_all = params.a_page()
+    page = fetched_page(
+        lambda limit, offset: comparisons.touchpoint_visits(
+            db, scope, branch and branch["id"], touchpoint, limit=limit, offset=offset),
+        number, show_all, current_app.config["LIST_PAGE_SIZE"])
     return render_template(
-        "office/visits.html", branch=branch, touchpoint=touchpoint,
+        "office/visits.html", branch=branch, touchpoint=touchpoint, page=page,
         touchpoint_name=comparisons.touchpoint_names(db).get(touchpoint or "", touchpoint),
-        visits=comparisons.touchpoint_visits(db, scope, branch and branch["id"], touchpoint),
-        **filter_choices(scope))
+        visits=page.items, **filter_choices(scope))
 
 
 @bp.route("/trends")

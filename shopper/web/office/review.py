@@ -5,6 +5,7 @@ each upheld or overturned on the record."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,12 +13,15 @@ from flask_login import current_user
 from shopper.domain.appeals import OVERTURNED, AppealError
 from shopper.store import appeals as appeal_rows
 from shopper.store import audit, permissions
+from shopper.store import branches as branch_rows
+from shopper.web import params
 from shopper.web.access import allow
 from shopper.web.db import get_db
 from shopper.web.forms import problems
 from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.forms import AppealDecisionForm, CorrectionForm, ReviewStepForm
+from shopper.web.pagination import page_of
 from shopper.web.scorecard import scorecard_parts, scorecard_visit_or_404
 from shopper.workflows import appeals, follow_ups, review
 
@@ -25,9 +29,30 @@ from shopper.workflows import appeals, follow_ups, review
 @bp.route("/review")
 @allow("office")
 def review_queue():
+    """The visits waiting for review, a page at a time, narrowed by status, region, branch,
+    the dates they were sent and a kind of flag."""
     db = get_db()
-    return render_template("office/review_queue.html", visits=review.queue(db),
-                           appeals_waiting=appeal_rows.waiting_count(db))
+    asked = {"status": params.one_of("status", QUEUE_STATUSES),
+             "region": params.some_text("region"),
+             "branch_code": params.some_text("branch", 20).strip(),
+             "sent_from": str(params.a_date("start") or ""),
+             "sent_to": str(params.a_date("end") or ""),
+             "flag": params.one_of("flag", review.FLAG_KINDS)}
+    number, show_all = params.a_page()
+    page = page_of(review.queue(db, **asked), number, show_all,
+                   current_app.config["LIST_PAGE_SIZE"])
+    shown = {"status": asked["status"], "region": asked["region"],
+             "branch": asked["branch_code"], "start": asked["sent_from"],
+             "end": asked["sent_to"], "flag": asked["flag"]}
+    return render_template(
+        "office/review_queue.html", visits=page.items, page=page, asked=shown,
+        query=urlencode({k: v for k, v in shown.items() if v}),
+        statuses=QUEUE_STATUSES, flag_kinds={k: v[0] for k, v in review.FLAG_KINDS.items()},
+        regions=branch_rows.regions(db),
+        appeals_waiting=appeal_rows.waiting_count(db))
+
+
+QUEUE_STATUSES = {"submitted": "Waiting", "on_hold": "On hold"}
 
 
 def _review_page(visit: dict, error: str | None = None, correcting: bool = False):
