@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from .common import ROOT, machine
 
-BENCHMARKS = ["photo_ingest", "page_bytes", "throughput", "head_office", "sync_load",
-              "field_visit"]
+BENCHMARKS = ["photo_ingest", "page_bytes", "throughput", "head_office", "head_office_pages",
+              "sync_load", "field_visit"]
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from bench import head_office, throughput
+from bench import head_office, head_office_pages, throughput
 
 pytestmark = pytest.mark.slow  # real gunicorn servers and wrk
 
@@ -64,3 +64,19 @@ def test_head_office_generates_exactly_the_smoke_size_and_times_every_page():
     assert all("show=all" in t["path"] for t in served if t["view"] == "all branches")
     assert len(section.targets) == 8
     assert "15,000 answers" in section.body
+
+
+def test_head_office_pages_times_every_page_and_measures_every_exports_memory():
+    section = head_office_pages.run(smoke=True)
+    pages = section.figures["pages"]
+    assert {(p["page"], p["days"]) for p in pages} == {
+        (name, days) for name, _, _ in head_office_pages.PAGES for days in (90, 365)}
+    assert all(p["ms"] > 0 and p["bytes"] > 5_000 for p in pages)
+    exports = {(e["export"], e["days"]): e for e in section.figures["exports"]}
+    assert set(exports) == {(k, d) for k in ("league", "visits", "answers") for d in (90, 365)}
+    assert exports[("answers", 365)]["rows"] > exports[("answers", 90)]["rows"] > 1000
+    assert all(e["rss_kib"] >= 0 and e["bytes"] > 0 for e in exports.values())
+    assert "Weakest standards, 365 days" in section.targets
+    assert "answers export, memory flat from 90 to 365 days" in section.targets
+    assert "| Weakest standards | 365 |" in section.markdown()
+
