@@ -9,8 +9,11 @@ import html
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from shopper.domain.stats import shopper_tendencies
 from shopper.store import comparisons
+from shopper.web.formatting import change_html
 
 from .support import MANAGER_A, OFFICE, SHOPPER, signed_in
 
@@ -83,3 +86,9 @@ def test_the_strip_plot_draws_the_least_consistent_branches_only(app, monkeypatc
     page = signed_in(app, OFFICE).get(f"/office/consistency?{QUERY}").get_data(as_text=True)
     assert page.count('class="strip-mean"') == 4
     assert "The 4 least consistent of 14 branches are drawn" in page
+
+
+@pytest.mark.parametrize("value, shown", [(None, "–"), (0.4, "±0"), (-0.5, "±0"),
+                                          (0.6, "▲ 1"), (-2.4, "▼ 2"), (6.0, "▲ 6")])
+def test_a_change_shows_an_arrow_only_when_its_points_are_not_zero(value, shown):
+    assert re.sub(r"<[^>]+>", "", str(change_html(value))) == shown

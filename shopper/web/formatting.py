@@ -68,11 +68,12 @@ def change_html(value) -> Markup:
     """A change in points, signed and coloured: ▲ 4, ▼ 2, ±0, or – when unknown."""
     if value is None:
         return Markup('<span class="muted">–</span>')
-    if abs(value) < 0.5:
+    points = f"{abs(value):.0f}"
+    if points == "0":  # -0.5 rounds to 0 as well: no arrow for a change that shows as none
         return Markup('<span class="muted">±0</span>')
     up = value > 0
     return Markup(f'<span class="change change-{"up" if up else "down"}">'
-                  f'{"▲" if up else "▼"} {abs(value):.0f}</span>')
+                  f'{"▲" if up else "▼"} {points}</span>')
 
 
 def init_app(app):
