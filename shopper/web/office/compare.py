@@ -155,7 +155,8 @@ def consistency():
         "spread-chart", [{"label": r["name"], "values": strips[r["id"]], "average": r["average"]}
                          for r in spread["branches"][:STRIP_BRANCHES]],
         "Each branch's visit scores, least consistent first")
-    return render_template("office/consistency.html", spread=spread, chart=chart,
+    page = page_of(spread["branches"], *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
+    return render_template("office/consistency.html", spread=spread, chart=chart, page=page,
                            shoppers=comparisons.shopper_calibration(db, scope, minimum),
                            minimum=minimum, drawn=STRIP_BRANCHES,
                            appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
