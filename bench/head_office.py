@@ -113,6 +113,7 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
     from shopper import create_app
     from shopper.store.checklists import latest_version_id, load_version
     from shopper.store.connection import connect
+    from shopper.store.schema import fill_standard_lists
     from shopper.workflows import demo
     from shopper.workflows.mail import MailSettings
 
@@ -142,6 +143,8 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
         for start in range(0, scale.visits, CHUNK):
             _insert_visits(db, range(start, min(start + CHUNK, scale.visits)), first_visit,
                            branches, sheets, shoppers, version.id, scale, today, rng)
+        # What score_and_store keeps beside each score (the answers went in directly).
+        fill_standard_lists(db, f"SELECT id FROM visits WHERE id >= {first_visit}")
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     db.execute("ANALYZE")

@@ -16,6 +16,7 @@ from shopper.domain.scoring import score_visit
 from shopper.domain.stats import Summary, differs, tiers
 from shopper.store import comparisons
 from shopper.store.checklists import load_version
+from shopper.store.schema import fill_standard_lists
 from shopper.store.visits import answers_of
 
 from .support import OFFICE, signed_in
@@ -276,3 +277,19 @@ def test_the_spread_is_the_population_standard_deviation():
     mean_square = sum(s * s for s in scores) / 3
     assert spread(mean, mean_square) == 8.2  # sqrt(200 / 3)
     assert spread(80, 80 * 80 - 1e-9) == 0.0  # rounding never makes it negative
+
+
+def test_the_backfill_computes_the_standard_lists_score_and_store_keeps(db):
+    """The migration (and bulk loads) fill each visit's failed and unchecked standards from
+    its answers in SQL; scoring writes them in Python: both the same."""
+    def lists():
+        return {vid: (set(failed.split(",")) - {""}, set(unchecked.split(",")) - {""})
+                for vid, failed, unchecked in db.execute(
+                    "SELECT id, failed_standards, unchecked_standards FROM visits "
+                    "WHERE scored_at IS NOT NULL")}
+    kept = lists()
+    assert any(failed for failed, _ in kept.values())
+    assert any(unchecked for _, unchecked in kept.values())
+    db.execute("UPDATE visits SET failed_standards = '', unchecked_standards = ''")
+    fill_standard_lists(db)
+    assert lists() == kept

@@ -315,32 +315,50 @@ def appeal_counts(db: Database, scope: Scope) -> dict:
 def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]:
     """The standards most often not met across the network, each with the branches where
     it fails most. Questions are matched across checklist versions by touchpoint and key.
-    One pass over the answers in scope, by question and branch (a query per standard read
-    them all again each time: seconds over millions of answers)."""
-    questions = {qid: (tp, key, text, standard) for qid, tp, key, text, standard in db.execute(
-        """SELECT q.id, t.key, q.key, q.text, q.standard FROM questions q
-           JOIN touchpoints t ON t.id = q.touchpoint_id WHERE q.category = 'basic'""")}
+
+    Counted from each visit's short lists of failed and unchecked standards (kept beside its
+    score by visits.score_and_store), not from its answers: a year is 100,000 visit rows
+    rather than 3,000,000 answers. A standard is checked on a visit when its checklist
+    version has it and the visit did not leave it unchecked."""
+    questions = {qid: (tp, key, text, standard, version)
+                 for qid, tp, key, text, standard, version in db.execute(
+                     """SELECT q.id, t.key, q.key, q.text, q.standard, t.version_id
+                        FROM questions q JOIN touchpoints t ON t.id = q.touchpoint_id
+                        WHERE q.category = 'basic'""")}
     where, params = scope.where()
+    visits_of: dict[tuple[int, int], int] = {}  # (version, branch) -> visits
+    failed: dict[tuple[int, int], int] = {}  # (question, branch) -> visits not meeting it
+    unchecked: dict[tuple[int, int], int] = {}
+    for version_id, branch_id, failures, skipped in db.execute(
+            f"""SELECT v.version_id, v.branch_id, v.failed_standards, v.unchecked_standards
+                FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}""", params):
+        visits_of[(version_id, branch_id)] = visits_of.get((version_id, branch_id), 0) + 1
+        for counts, listed in ((failed, failures), (unchecked, skipped)):
+            if listed:
+                for qid in listed.split(","):
+                    key = (int(qid), branch_id)
+                    counts[key] = counts.get(key, 0) + 1
+    by_version: dict[int, list[int]] = {}
+    for qid, (*_, version_id) in questions.items():
+        by_version.setdefault(version_id, []).append(qid)
     standards: dict[tuple[str, str], dict] = {}
-    for qid, branch_id, failures, checked in db.execute(
-            f"""SELECT a.question_id, v.branch_id, SUM(a.outcome = 'not_met'), COUNT(*)
-                FROM visits v JOIN branches b ON b.id = v.branch_id
-                JOIN answers a ON a.visit_id = v.id
-                WHERE {where} AND a.outcome IN ('met', 'not_met')
-                GROUP BY a.question_id, v.branch_id""", params):
-        if qid not in questions:
-            continue
-        tp, key, text, standard = questions[qid]
-        entry = standards.setdefault((tp, key), {
-            "touchpoint": tp, "question": key, "text": text, "standard": standard,
-            "failures": 0, "checked": 0, "by_branch": {}})
-        entry["text"], entry["standard"] = max(entry["text"], text), max(entry["standard"],
-                                                                        standard)
-        entry["failures"] += failures
-        entry["checked"] += checked
-        counts = entry["by_branch"].setdefault(branch_id, [0, 0])
-        counts[0] += failures
-        counts[1] += checked
+    for (version_id, branch_id), seen in visits_of.items():
+        for qid in by_version.get(version_id, ()):
+            checked = seen - unchecked.get((qid, branch_id), 0)
+            if checked <= 0:
+                continue
+            failures = failed.get((qid, branch_id), 0)
+            tp, key, text, standard, _ = questions[qid]
+            entry = standards.setdefault((tp, key), {
+                "touchpoint": tp, "question": key, "text": text, "standard": standard,
+                "failures": 0, "checked": 0, "by_branch": {}})
+            entry["text"], entry["standard"] = max(entry["text"], text), max(
+                entry["standard"], standard)
+            entry["failures"] += failures
+            entry["checked"] += checked
+            counts = entry["by_branch"].setdefault(branch_id, [0, 0])
+            counts[0] += failures
+            counts[1] += checked
     failing = sorted((e for e in standards.values() if e["failures"] > 0),
                      key=lambda e: (-e["failures"] / e["checked"], -e["failures"],
                                     e["touchpoint"], e["question"]))[:limit]

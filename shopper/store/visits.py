@@ -211,12 +211,26 @@ def score_and_store(db: Database, visit_id: int, at: str | None = None) -> Visit
                     [visit_id, version.question_ids[(tp.key, q.key)], q.outcome, q.earned,
                      q.possible, q.observed, stamp],
                 )
+        failed, unchecked = standard_lists(version, result)
         db.execute(
-            "UPDATE visits SET score = ?, critical_failed = ?, scored_at = ?, updated_at = ? "
-            "WHERE id = ?",
-            [result.score, int(result.critical_failed), stamp, stamp, visit_id],
+            "UPDATE visits SET score = ?, critical_failed = ?, scored_at = ?, updated_at = ?, "
+            "failed_standards = ?, unchecked_standards = ? WHERE id = ?",
+            [result.score, int(result.critical_failed), stamp, stamp, failed, unchecked,
+             visit_id],
         )
     return result
+
+
+def standard_lists(version: StoredVersion, result: VisitResult) -> tuple[str, str]:
+    """The visit's basic standards not met, and those of its checklist neither met nor not
+    met, as comma-separated question ids: what weakest standards counts."""
+    outcomes = {version.question_ids[(tp.key, q.key)]: q.outcome
+                for tp in result.touchpoints for q in tp.questions}
+    basic = [version.question_ids[(tp.key, q.key)] for tp, q in version.checklist.questions()
+             if q.category == "basic"]
+    failed = [qid for qid in basic if outcomes.get(qid) == "not_met"]
+    unchecked = [qid for qid in basic if outcomes.get(qid) not in ("met", "not_met")]
+    return ",".join(map(str, failed)), ",".join(map(str, unchecked))
 
 
 def change_status(db: Database, visit_id: int, status: str, *, actor_id: int | None,
