@@ -34,7 +34,8 @@ def small_pages(instance, seeded_database):
 
 
 def ranks(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>\s*<td class="num tier wide-only">', html)]
+    return [int(n) for n in re.findall(
+        r'<td class="num">(\d+)</td>\s*<td class="num tier wide-only">', html)]
 
 
 def test_league_table_a_page_at_a_time(small_pages):

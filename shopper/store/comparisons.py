@@ -6,8 +6,10 @@ the CSV exports share, so that an export's numbers are the screen's."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import repeat
 
 from shopper.domain.comparisons import spread
 from shopper.domain.stats import (
@@ -326,28 +328,27 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
                         FROM questions q JOIN touchpoints t ON t.id = q.touchpoint_id
                         WHERE q.category = 'basic'""")}
     where, params = scope.where()
-    visits_of: dict[tuple[int, int], int] = {}  # (version, branch) -> visits
-    failed: dict[tuple[int, int], int] = {}  # (question, branch) -> visits not meeting it
-    unchecked: dict[tuple[int, int], int] = {}
+    visits_of: Counter = Counter()  # (version, branch) -> visits
+    failed: Counter = Counter()  # (question id as text, branch) -> visits not meeting it
+    unchecked: Counter = Counter()
     for version_id, branch_id, failures, skipped in db.execute(
             f"""SELECT v.version_id, v.branch_id, v.failed_standards, v.unchecked_standards
                 FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}""", params):
-        visits_of[(version_id, branch_id)] = visits_of.get((version_id, branch_id), 0) + 1
-        for counts, listed in ((failed, failures), (unchecked, skipped)):
-            if listed:
-                for qid in listed.split(","):
-                    key = (int(qid), branch_id)
-                    counts[key] = counts.get(key, 0) + 1
+        visits_of[(version_id, branch_id)] += 1
+        if failures:
+            failed.update(zip(failures.split(","), repeat(branch_id)))
+        if skipped:
+            unchecked.update(zip(skipped.split(","), repeat(branch_id)))
     by_version: dict[int, list[int]] = {}
     for qid, (*_, version_id) in questions.items():
         by_version.setdefault(version_id, []).append(qid)
     standards: dict[tuple[str, str], dict] = {}
     for (version_id, branch_id), seen in visits_of.items():
         for qid in by_version.get(version_id, ()):
-            checked = seen - unchecked.get((qid, branch_id), 0)
+            checked = seen - unchecked[(str(qid), branch_id)]
             if checked <= 0:
                 continue
-            failures = failed.get((qid, branch_id), 0)
+            failures = failed[(str(qid), branch_id)]
             tp, key, text, standard, _ = questions[qid]
             entry = standards.setdefault((tp, key), {
                 "touchpoint": tp, "question": key, "text": text, "standard": standard,

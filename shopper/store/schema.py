@@ -783,6 +783,8 @@ def m021_standard_lists(db):
         """
 ALTER TABLE visits ADD COLUMN failed_standards TEXT NOT NULL DEFAULT '';
 ALTER TABLE visits ADD COLUMN unchecked_standards TEXT NOT NULL DEFAULT '';
+CREATE INDEX visits_standards ON visits
+    (status, visit_date, branch_id, version_id, failed_standards, unchecked_standards);
 """
     )
     fill_standard_lists(db)
