@@ -68,6 +68,48 @@ class Scope:
         return " AND ".join(clauses), params
 
 
+def month_split(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope]]:
+    """The months wholly inside the scope (first and last, "YYYY-MM"), which the monthly
+    sums answer, and the scopes of the days before and after them, which the visits do."""
+    first = scope.start if scope.start.day == 1 else _next_month(scope.start)
+    after = _next_month(scope.end)  # the first day after the scope's last month
+    last_day = scope.end if after - timedelta(days=1) == scope.end else \
+        scope.end.replace(day=1) - timedelta(days=1)
+    if first > last_day:
+        return None, [scope]
+    edges = []
+    if scope.start < first:
+        edges.append(Scope(scope.start, first - timedelta(days=1), scope.region,
+                           scope.checklist_id))
+    if last_day < scope.end:
+        edges.append(Scope(last_day + timedelta(days=1), scope.end, scope.region,
+                           scope.checklist_id))
+    return (f"{first:%Y-%m}", f"{last_day:%Y-%m}"), edges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _sums_where(scope: Scope, months: tuple[str, str], sums: str = "m") -> tuple[str, dict]:
+    """The scope over monthly sums (monthly_visits, monthly_touchpoints) of whole months."""
+    clauses = [f"{sums}.month BETWEEN :first AND :last"]
+    params: dict = {"first": months[0], "last": months[1]}
+    if scope.region:
+        clauses.append(f"{sums}.branch_id IN (SELECT id FROM branches WHERE region = :region)")
+        params["region"] = scope.region
+    if scope.checklist_id:
+        clauses.append(f"{sums}.checklist_id = :checklist")
+        params["checklist"] = scope.checklist_id
+    return " AND ".join(clauses), params
+
+
+def _add(totals: dict, key, *values) -> None:
+    found = totals.setdefault(key, [0] * len(values))
+    for i, value in enumerate(values):
+        found[i] += value or 0
+
+
 LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": "visits",
                 "average": "average", "change": "change", "critical": "critical_failures"}
 
@@ -221,51 +263,99 @@ def touchpoint_visits(db: Database, scope: Scope, branch_id: int | None,
 
 
 def monthly_trend(db: Database, scope: Scope) -> dict:
-    """Network and region average per month, and each touchpoint's network average."""
-    where, params = scope.where()
-    network = dict(db.execute(
-        f"""SELECT substr(v.visit_date, 1, 7), ROUND(AVG(v.score), 1) FROM visits v
-            JOIN branches b ON b.id = v.branch_id WHERE {where} GROUP BY 1""", params).fetchall())
-    months = sorted(network)
+    """Network and region average per month, and each touchpoint's network average: whole
+    months from the monthly sums, the days around them from the visits."""
+    months, edges = month_split(scope)
+    by_region: dict = {}  # (month, region) -> [visits, scored, score sum]
+    by_touchpoint: dict = {}  # (month, key) -> [scored, score sum]
+    if months:
+        where, params = _sums_where(scope, months)
+        for month, region, visits, scored, total in db.execute(
+                f"""SELECT m.month, b.region, SUM(m.visits), SUM(m.scored), SUM(m.score_sum)
+                    FROM monthly_visits m JOIN branches b ON b.id = m.branch_id
+                    WHERE {where} GROUP BY 1, 2""", params):
+            _add(by_region, (month, region), visits, scored, total)
+        for month, key, scored, total in db.execute(
+                f"""SELECT m.month, m.touchpoint_key, SUM(m.scored), SUM(m.score_sum)
+                    FROM monthly_touchpoints m WHERE {where} GROUP BY 1, 2""", params):
+            _add(by_touchpoint, (month, key), scored, total)
+    for edge in edges:
+        where, params = edge.where()
+        for month, region, visits, scored, total in db.execute(
+                f"""SELECT substr(v.visit_date, 1, 7), b.region, COUNT(*), COUNT(v.score),
+                           SUM(v.score)
+                    FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}
+                    GROUP BY 1, 2""", params):
+            _add(by_region, (month, region), visits, scored, total)
+        tp_where, tp_params = edge.where_touchpoints()
+        for month, key, scored, total in db.execute(
+                f"""SELECT substr(vt.visit_date, 1, 7), vt.touchpoint_key, COUNT(vt.score),
+                           SUM(vt.score)
+                    FROM visit_touchpoints vt WHERE {tp_where} GROUP BY 1, 2""", tp_params):
+            _add(by_touchpoint, (month, key), scored, total)
+    network: dict = {}
     regions: dict = {}
-    for month, region, average in db.execute(
-            f"""SELECT substr(v.visit_date, 1, 7), b.region, ROUND(AVG(v.score), 1)
-                FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}
-                GROUP BY 1, 2""", params):
-        regions.setdefault(region, {})[month] = average
+    for (month, region), (visits, scored, total) in by_region.items():
+        if visits:
+            _add(network, month, scored, total)
+            regions.setdefault(region, {})[month] = _average(scored, total)
     touchpoints: dict = {}
-    tp_where, tp_params = scope.where_touchpoints()
-    for month, key, average in db.execute(
-            f"""SELECT substr(vt.visit_date, 1, 7), vt.touchpoint_key, ROUND(AVG(vt.score), 1)
-                FROM visit_touchpoints vt
-                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1, 2""", tp_params):
-        touchpoints.setdefault(key, {})[month] = average
-    return {"months": months, "network": network, "regions": dict(sorted(regions.items())),
+    for (month, key), (scored, total) in sorted(by_touchpoint.items()):
+        if scored:
+            touchpoints.setdefault(key, {})[month] = _average(scored, total)
+    return {"months": sorted(network),
+            "network": {m: _average(*network[m]) for m in sorted(network)},
+            "regions": {r: dict(sorted(v.items())) for r, v in sorted(regions.items())},
             "touchpoints": touchpoints}
+
+
+def _average(scored: int, total: float) -> float | None:
+    return round(total / scored, 1) if scored else None
 
 
 def consistency(db: Database, scope: Scope) -> dict:
     """How much scores vary (population standard deviation): per branch over its visits,
-    and per touchpoint over every visit. One bad moment can undo good ones."""
-    where, params = scope.where()
+    and per touchpoint over every visit. One bad moment can undo good ones. Whole months
+    from the monthly sums, the days around them from the visits."""
+    months, edges = month_split(scope)
+    per_branch: dict = {}  # branch -> [visits, scored, sum, squares]
+    per_touchpoint: dict = {}  # key -> [scored, sum, squares]
+    if months:
+        where, params = _sums_where(scope, months)
+        for row in db.execute(
+                f"""SELECT m.branch_id, SUM(m.visits), SUM(m.scored), SUM(m.score_sum),
+                           SUM(m.score_squares) FROM monthly_visits m WHERE {where}
+                    GROUP BY 1""", params):
+            _add(per_branch, row[0], *row[1:])
+        for row in db.execute(
+                f"""SELECT m.touchpoint_key, SUM(m.scored), SUM(m.score_sum),
+                           SUM(m.score_squares) FROM monthly_touchpoints m WHERE {where}
+                    GROUP BY 1""", params):
+            _add(per_touchpoint, row[0], *row[1:])
+    for edge in edges:
+        where, params = edge.where()
+        for row in db.execute(
+                f"""SELECT v.branch_id, COUNT(*), COUNT(v.score), SUM(v.score),
+                           SUM(v.score * v.score)
+                    FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}
+                    GROUP BY 1""", params):
+            _add(per_branch, row[0], *row[1:])
+        tp_where, tp_params = edge.where_touchpoints()
+        for row in db.execute(
+                f"""SELECT vt.touchpoint_key, COUNT(vt.score), SUM(vt.score),
+                           SUM(vt.score * vt.score)
+                    FROM visit_touchpoints vt WHERE {tp_where} GROUP BY 1""", tp_params):
+            _add(per_touchpoint, row[0], *row[1:])
+    known = {r["id"]: r for r in db.query("SELECT id, name, region FROM branches")}
     branches = [
-        {**r, "spread": spread(r["average"], r["mean_square"]),
-         "average": round(r["average"], 1)}
-        for r in db.query(
-            f"""SELECT b.id, b.name, b.region, COUNT(*) AS visits, AVG(v.score) AS average,
-                       AVG(v.score * v.score) AS mean_square
-                FROM visits v JOIN branches b ON b.id = v.branch_id
-                WHERE {where} GROUP BY b.id""", params)]
+        {**known[branch_id], "visits": visits, "average": round(total / scored, 1),
+         "spread": spread(total / scored, squares / scored)}
+        for branch_id, (visits, scored, total, squares) in per_branch.items() if scored]
     names = touchpoint_names(db)
-    tp_where, tp_params = scope.where_touchpoints()
     touchpoints = [
-        {"key": r["key"], "name": names.get(r["key"], r["key"]), "visits": r["n"],
-         "average": round(r["average"], 1), "spread": spread(r["average"], r["mean_square"])}
-        for r in db.query(
-            f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS n, AVG(vt.score) AS average,
-                       AVG(vt.score * vt.score) AS mean_square
-                FROM visit_touchpoints vt
-                WHERE {tp_where} AND vt.score IS NOT NULL GROUP BY 1""", tp_params)]
+        {"key": key, "name": names.get(key, key), "visits": scored,
+         "average": round(total / scored, 1), "spread": spread(total / scored, squares / scored)}
+        for key, (scored, total, squares) in per_touchpoint.items() if scored]
     branches.sort(key=lambda r: -r["spread"])
     touchpoints.sort(key=lambda r: -r["spread"])
     return {"branches": branches, "touchpoints": touchpoints}
@@ -378,18 +468,30 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
 def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:
     """Share of golden and dull moments per touchpoint, and the shoppers' reasons
     (optionally only those containing `search`)."""
-    where, params = scope.where_touchpoints()
+    months, edges = month_split(scope)
+    counts: dict = {}  # key -> [results, golden, dull]
+    if months:
+        where, params = _sums_where(scope, months)
+        for row in db.execute(
+                f"""SELECT m.touchpoint_key, SUM(m.results), SUM(m.golden), SUM(m.dull)
+                    FROM monthly_touchpoints m WHERE {where} GROUP BY 1""", params):
+            _add(counts, row[0], *row[1:])
+    for edge in edges:
+        where, params = edge.where_touchpoints()
+        for row in db.execute(
+                f"""SELECT vt.touchpoint_key, COUNT(*), SUM(vt.moment = 'golden'),
+                           SUM(vt.moment = 'dull')
+                    FROM visit_touchpoints vt WHERE {where} GROUP BY 1""", params):
+            _add(counts, row[0], *row[1:])
     names = touchpoint_names(db)
     shares = [
-        {**r, "name": names.get(r["key"], r["key"]),
-         "golden_share": round(100 * r["golden"] / r["total"], 1),
-         "dull_share": round(100 * r["dull"] / r["total"], 1)}
-        for r in db.query(
-            f"""SELECT vt.touchpoint_key AS key, COUNT(*) AS total,
-                       SUM(vt.moment = 'golden') AS golden, SUM(vt.moment = 'dull') AS dull
-                FROM visit_touchpoints vt WHERE {where} GROUP BY 1""", params)]
+        {"key": key, "total": total, "golden": golden, "dull": dull,
+         "name": names.get(key, key), "golden_share": round(100 * golden / total, 1),
+         "dull_share": round(100 * dull / total, 1)}
+        for key, (total, golden, dull) in counts.items() if total]
     order = {k: i for i, (k, _) in enumerate(touchpoint_order(db))}
     shares.sort(key=lambda r: order.get(r["key"], 99))
+    where, params = scope.where_touchpoints()
     params["search"] = f"%{search.strip()}%"
     reasons = list(db.query(
         f"""SELECT v.uuid, vt.visit_date, b.name AS branch_name, vt.touchpoint_key AS key,

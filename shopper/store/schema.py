@@ -346,7 +346,8 @@ UNTRACKED_TABLES = ("login_attempts", "data_generation", "_sqlite_migrations",
                     "jobs", "job_applications", "job_cancellations",  # the job board
                     "shopper_profiles", "quizzes", "quiz_attempts",
                     "expenses", "payable_lines", "payment_batches",  # money: no kept page
-                    "export_jobs")  # background exports: no kept page
+                    "export_jobs",  # background exports: no kept page
+                    "monthly_visits", "monthly_touchpoints")  # sums of what is tracked
 VISIT_ROW_TABLES = ("answers", "visit_touchpoints", "photos", "branch_actions", "audit_log",
                     "follow_ups", "appeals")
 PUBLISHED = "(SELECT status FROM visits WHERE id = {row}.visit_id) = 'published'"
@@ -808,3 +809,145 @@ def fill_standard_lists(db, visit_ids: str = "SELECT id FROM visits") -> None:
                                   AND a.question_id = q.id
                                   AND a.outcome IN ('met', 'not_met'))), '')
             WHERE id IN ({visit_ids})""")
+
+
+@migrations()
+def m022_monthly_sums(db):
+    """Month by month sums of published results (issue 20): trends, consistency and
+    moments over a year read a few thousand of these rather than 100,000 visits and
+    600,000 touchpoint results. Triggers keep them in the same transaction as every change
+    to a published visit or result (publication, correction, rescoring, withdrawal), so no
+    write path can forget them. Keyed by branch (a branch may change region) and checklist;
+    a report takes the months wholly inside its period from here and the days of its first
+    and last months from the visits themselves (comparisons.py)."""
+    db.executescript(
+        """
+CREATE TABLE monthly_visits (
+    month TEXT NOT NULL,
+    branch_id INTEGER NOT NULL,
+    checklist_id INTEGER NOT NULL,
+    visits INTEGER NOT NULL DEFAULT 0,
+    scored INTEGER NOT NULL DEFAULT 0,
+    score_sum REAL NOT NULL DEFAULT 0,
+    score_squares REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, branch_id, checklist_id)
+) WITHOUT ROWID;
+CREATE TABLE monthly_touchpoints (
+    month TEXT NOT NULL,
+    touchpoint_key TEXT NOT NULL,
+    branch_id INTEGER NOT NULL,
+    checklist_id INTEGER NOT NULL,
+    results INTEGER NOT NULL DEFAULT 0,
+    scored INTEGER NOT NULL DEFAULT 0,
+    score_sum REAL NOT NULL DEFAULT 0,
+    score_squares REAL NOT NULL DEFAULT 0,
+    golden INTEGER NOT NULL DEFAULT 0,
+    dull INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, touchpoint_key, branch_id, checklist_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER monthly_visits_add AFTER INSERT ON visits WHEN NEW.status = 'published'
+BEGIN
+    INSERT INTO monthly_visits VALUES (
+        substr(NEW.visit_date, 1, 7), NEW.branch_id,
+        (SELECT checklist_id FROM checklist_versions WHERE id = NEW.version_id),
+        1, NEW.score IS NOT NULL, COALESCE(NEW.score, 0), COALESCE(NEW.score * NEW.score, 0))
+    ON CONFLICT DO UPDATE SET visits = visits + 1, scored = scored + excluded.scored,
+        score_sum = score_sum + excluded.score_sum,
+        score_squares = score_squares + excluded.score_squares;
+END;
+CREATE TRIGGER monthly_visits_remove AFTER DELETE ON visits WHEN OLD.status = 'published'
+BEGIN
+    UPDATE monthly_visits SET visits = visits - 1, scored = scored - (OLD.score IS NOT NULL),
+        score_sum = score_sum - COALESCE(OLD.score, 0),
+        score_squares = score_squares - COALESCE(OLD.score * OLD.score, 0)
+    WHERE month = substr(OLD.visit_date, 1, 7) AND branch_id = OLD.branch_id
+      AND checklist_id = (SELECT checklist_id FROM checklist_versions WHERE id = OLD.version_id);
+END;
+CREATE TRIGGER monthly_visits_change AFTER UPDATE OF status, score, visit_date, branch_id,
+    version_id ON visits WHEN OLD.status = 'published' OR NEW.status = 'published'
+BEGIN
+    UPDATE monthly_visits SET visits = visits - 1, scored = scored - (OLD.score IS NOT NULL),
+        score_sum = score_sum - COALESCE(OLD.score, 0),
+        score_squares = score_squares - COALESCE(OLD.score * OLD.score, 0)
+    WHERE OLD.status = 'published' AND month = substr(OLD.visit_date, 1, 7)
+      AND branch_id = OLD.branch_id
+      AND checklist_id = (SELECT checklist_id FROM checklist_versions WHERE id = OLD.version_id);
+    INSERT INTO monthly_visits SELECT
+        substr(NEW.visit_date, 1, 7), NEW.branch_id,
+        (SELECT checklist_id FROM checklist_versions WHERE id = NEW.version_id),
+        1, NEW.score IS NOT NULL, COALESCE(NEW.score, 0), COALESCE(NEW.score * NEW.score, 0)
+    WHERE NEW.status = 'published'
+    ON CONFLICT DO UPDATE SET visits = visits + 1, scored = scored + excluded.scored,
+        score_sum = score_sum + excluded.score_sum,
+        score_squares = score_squares + excluded.score_squares;
+END;
+
+CREATE TRIGGER monthly_touchpoints_add AFTER INSERT ON visit_touchpoints
+    WHEN NEW.published = 1
+BEGIN
+    INSERT INTO monthly_touchpoints VALUES (
+        substr(NEW.visit_date, 1, 7), NEW.touchpoint_key, NEW.branch_id,
+        (SELECT cv.checklist_id FROM touchpoints t JOIN checklist_versions cv
+         ON cv.id = t.version_id WHERE t.id = NEW.touchpoint_id),
+        1, NEW.score IS NOT NULL, COALESCE(NEW.score, 0), COALESCE(NEW.score * NEW.score, 0),
+        COALESCE(NEW.moment = 'golden', 0), COALESCE(NEW.moment = 'dull', 0))
+    ON CONFLICT DO UPDATE SET results = results + 1, scored = scored + excluded.scored,
+        score_sum = score_sum + excluded.score_sum,
+        score_squares = score_squares + excluded.score_squares,
+        golden = golden + excluded.golden, dull = dull + excluded.dull;
+END;
+CREATE TRIGGER monthly_touchpoints_remove AFTER DELETE ON visit_touchpoints
+    WHEN OLD.published = 1
+BEGIN
+    UPDATE monthly_touchpoints SET results = results - 1,
+        scored = scored - (OLD.score IS NOT NULL), score_sum = score_sum - COALESCE(OLD.score, 0),
+        score_squares = score_squares - COALESCE(OLD.score * OLD.score, 0),
+        golden = golden - COALESCE(OLD.moment = 'golden', 0),
+        dull = dull - COALESCE(OLD.moment = 'dull', 0)
+    WHERE month = substr(OLD.visit_date, 1, 7) AND touchpoint_key = OLD.touchpoint_key
+      AND branch_id = OLD.branch_id
+      AND checklist_id = (SELECT cv.checklist_id FROM touchpoints t JOIN checklist_versions cv
+                          ON cv.id = t.version_id WHERE t.id = OLD.touchpoint_id);
+END;
+CREATE TRIGGER monthly_touchpoints_change AFTER UPDATE OF published, score, moment,
+    visit_date, branch_id, touchpoint_id, touchpoint_key ON visit_touchpoints
+    WHEN OLD.published = 1 OR NEW.published = 1
+BEGIN
+    UPDATE monthly_touchpoints SET results = results - 1,
+        scored = scored - (OLD.score IS NOT NULL), score_sum = score_sum - COALESCE(OLD.score, 0),
+        score_squares = score_squares - COALESCE(OLD.score * OLD.score, 0),
+        golden = golden - COALESCE(OLD.moment = 'golden', 0),
+        dull = dull - COALESCE(OLD.moment = 'dull', 0)
+    WHERE OLD.published = 1 AND month = substr(OLD.visit_date, 1, 7)
+      AND touchpoint_key = OLD.touchpoint_key AND branch_id = OLD.branch_id
+      AND checklist_id = (SELECT cv.checklist_id FROM touchpoints t JOIN checklist_versions cv
+                          ON cv.id = t.version_id WHERE t.id = OLD.touchpoint_id);
+    INSERT INTO monthly_touchpoints SELECT
+        substr(NEW.visit_date, 1, 7), NEW.touchpoint_key, NEW.branch_id,
+        (SELECT cv.checklist_id FROM touchpoints t JOIN checklist_versions cv
+         ON cv.id = t.version_id WHERE t.id = NEW.touchpoint_id),
+        1, NEW.score IS NOT NULL, COALESCE(NEW.score, 0), COALESCE(NEW.score * NEW.score, 0),
+        COALESCE(NEW.moment = 'golden', 0), COALESCE(NEW.moment = 'dull', 0)
+    WHERE NEW.published = 1
+    ON CONFLICT DO UPDATE SET results = results + 1, scored = scored + excluded.scored,
+        score_sum = score_sum + excluded.score_sum,
+        score_squares = score_squares + excluded.score_squares,
+        golden = golden + excluded.golden, dull = dull + excluded.dull;
+END;
+
+INSERT INTO monthly_visits
+    SELECT substr(v.visit_date, 1, 7), v.branch_id, cv.checklist_id, COUNT(*),
+           COUNT(v.score), COALESCE(SUM(v.score), 0), COALESCE(SUM(v.score * v.score), 0)
+    FROM visits v JOIN checklist_versions cv ON cv.id = v.version_id
+    WHERE v.status = 'published' GROUP BY 1, 2, 3;
+INSERT INTO monthly_touchpoints
+    SELECT substr(vt.visit_date, 1, 7), vt.touchpoint_key, vt.branch_id, cv.checklist_id,
+           COUNT(*), COUNT(vt.score), COALESCE(SUM(vt.score), 0),
+           COALESCE(SUM(vt.score * vt.score), 0), COALESCE(SUM(vt.moment = 'golden'), 0),
+           COALESCE(SUM(vt.moment = 'dull'), 0)
+    FROM visit_touchpoints vt JOIN touchpoints t ON t.id = vt.touchpoint_id
+    JOIN checklist_versions cv ON cv.id = t.version_id
+    WHERE vt.published = 1 GROUP BY 1, 2, 3, 4;
+"""
+    )
