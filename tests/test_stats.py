@@ -110,3 +110,21 @@ def test_the_worked_example_in_the_scoring_document():
     assert (round(low, 1), round(high, 1)) == (63.1, 96.9)
     assert differs(now, before) is True  # t = 3.06 against 2.92 on 2 degrees of freedom
     assert differs(now, Summary.of([60, 80, 100])) is False
+
+
+def test_tendencies_equal_each_visit_compared_with_every_other_shoppers_visit():
+    """The sums' shortcut against the definition, on a few hundred random visits."""
+    rng = random.Random(7)
+    visits = [(rng.randrange(8), rng.randrange(15), round(rng.uniform(40, 100), 1))
+              for _ in range(400)]
+    by_shopper: dict[int, list[float]] = {}
+    for shopper, branch, score in visits:
+        others = [s for who, where, s in visits if where == branch and who != shopper]
+        if others:
+            by_shopper.setdefault(shopper, []).append(score - sum(others) / len(others))
+    found = shopper_tendencies(visits)
+    assert set(found) == set(by_shopper)
+    for shopper, diffs in by_shopper.items():
+        assert found[shopper]["visits"] == len(diffs)
+        assert found[shopper]["tendency"] == pytest.approx(round(Summary.of(diffs).mean, 1),
+                                                           abs=0.051)

@@ -118,15 +118,20 @@ def shopper_tendencies(visits: list[tuple[int, int, float]], minimum: int = 3) -
     differences with a 90% t-interval. Visits to a branch no other shopper saw are left
     out. `visits` are (shopper, branch, score). A shopper is "harsh" or "lenient" when the
     interval lies wholly below or above 0; "even" when it holds 0; None without one."""
-    by_branch: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    # Sums per branch and per shopper at each branch: the others' mean for a visit is the
+    # branch's sum less the shopper's, over its count less theirs (linear, where comparing
+    # each visit with every other was quadratic in a branch's visits).
+    branch_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    own_sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
     for shopper, branch, score in visits:
-        by_branch[branch].append((shopper, score))
+        for sums in (branch_sums[branch], own_sums[(shopper, branch)]):
+            sums[0] += score
+            sums[1] += 1
     differences: dict[int, list[float]] = defaultdict(list)
-    for seen in by_branch.values():
-        for shopper, score in seen:
-            others = [s for who, s in seen if who != shopper]
-            if others:
-                differences[shopper].append(score - sum(others) / len(others))
+    for shopper, branch, score in visits:
+        (total, count), (own, mine) = branch_sums[branch], own_sums[(shopper, branch)]
+        if count > mine:
+            differences[shopper].append(score - (total - own) / (count - mine))
     found = {}
     for shopper, diffs in differences.items():
         summary = Summary.of(diffs)
