@@ -361,13 +361,16 @@ def consistency(db: Database, scope: Scope) -> dict:
     return {"branches": branches, "touchpoints": touchpoints}
 
 
-def branch_scores(db: Database, scope: Scope) -> dict[int, list[float]]:
-    """Every published visit's score in scope, by branch: the dots of a strip plot."""
+def branch_scores(db: Database, scope: Scope, branch_ids: list[int]) -> dict[int, list[float]]:
+    """Every published visit's score in scope at these branches, by branch: the dots of a
+    strip plot."""
     where, params = scope.where()
-    scores: dict[int, list[float]] = {}
+    scores: dict[int, list[float]] = {branch_id: [] for branch_id in branch_ids}
     for branch_id, score in db.execute(
             f"""SELECT v.branch_id, v.score FROM visits v JOIN branches b ON b.id = v.branch_id
-                WHERE {where} AND v.score IS NOT NULL ORDER BY v.score""", params):
+                WHERE {where} AND v.score IS NOT NULL
+                  AND v.branch_id IN ({",".join(str(int(b)) for b in branch_ids) or "NULL"})
+                ORDER BY v.score""", params):
         scores.setdefault(branch_id, []).append(score)
     return scores
 

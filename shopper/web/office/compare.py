@@ -150,10 +150,11 @@ def consistency():
     db = get_db()
     minimum = minimum_visits()
     spread = comparisons.consistency(db, scope)
-    strips = comparisons.branch_scores(db, scope)
+    drawn = spread["branches"][:STRIP_BRANCHES]
+    strips = comparisons.branch_scores(db, scope, [r["id"] for r in drawn])
     chart = charts.strip_plot(
         "spread-chart", [{"label": r["name"], "values": strips[r["id"]], "average": r["average"]}
-                         for r in spread["branches"][:STRIP_BRANCHES]],
+                         for r in drawn],
         "Each branch's visit scores, least consistent first")
     page = page_of(spread["branches"], *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
     return render_template("office/consistency.html", spread=spread, chart=chart, page=page,
