@@ -8,7 +8,6 @@ photo_ingest measures it)."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -16,8 +15,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .common import ROOT, Section, median_ms, table
-from .head_office import FULL, OFFICE, PERIODS, SMOKE, TARGET_MS, cached_database, generate
-from .server import PASSWORD
+from .head_office import (
+    FULL,
+    PERIODS,
+    SMOKE,
+    TARGET_MS,
+    _client_sign_in,
+    cached_database,
+    generate,
+)
 
 # (name, path, analysis?): analyses are held to TARGET_MS, every page to MAX_PAGE_BYTES.
 PAGES = [("Overview", "/office/", True), ("Review queue", "/office/review", False),
@@ -68,15 +74,6 @@ def export_run(kind: str, database: Path, start: date, end: date) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _sign_in(client) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    reply = client.post("/login", data={"email": OFFICE, "password": PASSWORD,
-                                        "csrf_token": token})
-    if reply.status_code != 302:
-        raise RuntimeError(f"the test client could not sign in: {reply.status_code}")
-
-
 def run(smoke: bool) -> Section:
     from shopper import create_app
 
@@ -91,7 +88,7 @@ def run(smoke: bool) -> Section:
         app = create_app({"INSTANCE_PATH": str(instance), "SECURE_COOKIES": False,
                           "PAGE_CACHE_BYTES": 0})
         client = app.test_client()
-        _sign_in(client)
+        _client_sign_in(client)
         pages = []
         for name, path, analysis in PAGES:
             for days in PERIODS:
