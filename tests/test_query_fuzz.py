@@ -17,14 +17,17 @@ from .conftest import copy_seed, make_app
 from .support import OFFICE, signed_in
 
 PARAMETERS = ["start", "end", "checklist", "region", "branch", "touchpoint", "sort", "order",
-              "page", "show", "q", "status", "month", "target", "back", "next"]
+              "page", "show", "q", "status", "month", "target", "back", "next", "flag", "due",
+              "role", "active", "kind"]
 VALUES = st.one_of(
     st.text(max_size=30),
     st.integers(min_value=-10**30, max_value=10**30).map(str),
     st.sampled_from(["0001-01-01", "9999-12-31", "0000-00-00", "2026-02-30", "2026-13-01",
                      "1970-01-01", "2026-11-25", "-1", "1e309", "NaN", "０１", "٣",
                      "99999999999999999999", "branch:99999999999999999999", "all", "desc",
-                     "rank", "2026-1", "2026-11", "9999-99", "\x00", "%", "' OR 1=1 --"]),
+                     "rank", "2026-1", "2026-11", "9999-99", "\x00", "%", "' OR 1=1 --",
+                     "overdue", "manager", "shopper", "office", "answers", "visits", "1",
+                     "critical", "times", "any"]),
 )
 QUERIES = st.dictionaries(st.sampled_from(PARAMETERS), VALUES, max_size=5)
 
