@@ -87,16 +87,43 @@ def month_split(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope]]:
     return (f"{first:%Y-%m}", f"{last_day:%Y-%m}"), edges
 
 
+def month_cover(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope], list[Scope]]:
+    """Like month_split, for counts that subtract exactly (integers): the months to read
+    from the monthly sums, the days to add to them and the days to take away. A first or
+    last month mostly inside the scope is read whole, less its days outside the scope,
+    when those are fewer than its days inside: a period from the 4th counts 3 days of
+    visits rather than 27."""
+    months, edges = month_split(scope)
+    if not months:
+        return months, edges, []
+    first, last = months
+    add, take = [], []
+    for edge in edges:
+        month_start = edge.start.replace(day=1)
+        month_end = _next_month(edge.start) - timedelta(days=1)
+        outside = Scope(month_start, edge.start - timedelta(days=1), scope.region,
+                        scope.checklist_id) if edge.start > month_start else Scope(
+            edge.end + timedelta(days=1), month_end, scope.region, scope.checklist_id)
+        if (outside.end - outside.start) < (edge.end - edge.start):
+            take.append(outside)
+            first, last = min(first, f"{month_start:%Y-%m}"), max(last, f"{month_start:%Y-%m}")
+        else:
+            add.append(edge)
+    return (first, last), add, take
+
+
 def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _sums_where(scope: Scope, months: tuple[str, str], sums: str = "m") -> tuple[str, dict]:
-    """The scope over monthly sums (monthly_visits, monthly_touchpoints) of whole months."""
+def _sums_where(scope: Scope, months: tuple[str, str], sums: str = "m",
+                by_region: bool = False) -> tuple[str, dict]:
+    """The scope over monthly sums of whole months, kept by branch or `by_region`."""
     clauses = [f"{sums}.month BETWEEN :first AND :last"]
     params: dict = {"first": months[0], "last": months[1]}
     if scope.region:
-        clauses.append(f"{sums}.branch_id IN (SELECT id FROM branches WHERE region = :region)")
+        clauses.append(f"{sums}.region = :region" if by_region else
+                       f"{sums}.branch_id IN (SELECT id FROM branches WHERE region = :region)")
         params["region"] = scope.region
     if scope.checklist_id:
         clauses.append(f"{sums}.checklist_id = :checklist")
@@ -411,61 +438,132 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
     """The standards most often not met across the network, each with the branches where
     it fails most. Questions are matched across checklist versions by touchpoint and key.
 
-    Counted from each visit's short lists of failed and unchecked standards (kept beside its
-    score by visits.score_and_store), not from its answers: a year is 100,000 visit rows
-    rather than 3,000,000 answers. A standard is checked on a visit when its checklist
-    version has it and the visit did not leave it unchecked."""
+    A standard is checked on a visit when its checklist version has it and the visit did
+    not leave it unchecked. Whole months are counted from the monthly sums (m024): the
+    region sums rank the standards, then the branch sums are read only for the few shown.
+    The days around them are counted from each visit's short lists of failed and
+    unchecked standards (visits.score_and_store)."""
     questions = {qid: (tp, key, text, standard, version)
                  for qid, tp, key, text, standard, version in db.execute(
                      """SELECT q.id, t.key, q.key, q.text, q.standard, t.version_id
                         FROM questions q JOIN touchpoints t ON t.id = q.touchpoint_id
                         WHERE q.category = 'basic'""")}
-    where, params = scope.where()
-    visits_of: Counter = Counter()  # (version, branch) -> visits
-    failed: Counter = Counter()  # (question id as text, branch) -> visits not meeting it
-    unchecked: Counter = Counter()
-    for version_id, branch_id, failures, skipped in db.execute(
-            f"""SELECT v.version_id, v.branch_id, v.failed_standards, v.unchecked_standards
-                FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}""", params):
-        visits_of[(version_id, branch_id)] += 1
-        if failures:
-            failed.update(zip(failures.split(","), repeat(branch_id)))
-        if skipped:
-            unchecked.update(zip(skipped.split(","), repeat(branch_id)))
-    by_version: dict[int, list[int]] = {}
-    for qid, (*_, version_id) in questions.items():
-        by_version.setdefault(version_id, []).append(qid)
-    standards: dict[tuple[str, str], dict] = {}
-    for (version_id, branch_id), seen in visits_of.items():
-        for qid in by_version.get(version_id, ()):
-            checked = seen - unchecked[(str(qid), branch_id)]
-            if checked <= 0:
-                continue
-            failures = failed[(str(qid), branch_id)]
-            tp, key, text, standard, _ = questions[qid]
-            entry = standards.setdefault((tp, key), {
-                "touchpoint": tp, "question": key, "text": text, "standard": standard,
-                "failures": 0, "checked": 0, "by_branch": {}})
-            entry["text"], entry["standard"] = max(entry["text"], text), max(
-                entry["standard"], standard)
-            entry["failures"] += failures
-            entry["checked"] += checked
-            counts = entry["by_branch"].setdefault(branch_id, [0, 0])
-            counts[0] += failures
-            counts[1] += checked
-    failing = sorted((e for e in standards.values() if e["failures"] > 0),
+    months, edges, outside = month_cover(scope)
+    days = _standard_counts_by_day(db, edges, outside)
+    network = _standards_by(questions, *_standard_counts(db, scope, months, days))
+    failing = sorted((e for e in network.values() if e["failures"] > 0),
                      key=lambda e: (-e["failures"] / e["checked"], -e["failures"],
                                     e["touchpoint"], e["question"]))[:limit]
+    shown = {(e["touchpoint"], e["question"]) for e in failing}
+    shown_questions = {qid: q for qid, q in questions.items() if (q[0], q[1]) in shown}
+    by_branch = _standards_by(shown_questions, *_standard_counts(
+        db, scope, months, days, list(shown_questions)), per_branch=True)
     names = touchpoint_names(db)
     branch_names = dict(db.execute("SELECT id, name FROM branches").fetchall())
     for entry in failing:
         entry["touchpoint_name"] = names.get(entry["touchpoint"], entry["touchpoint"])
         entry["rate"] = round(100 * entry["failures"] / entry["checked"], 1)
-        worst = sorted(((f, c, b) for b, (f, c) in entry.pop("by_branch").items() if f > 0),
+        branches = by_branch[(entry["touchpoint"], entry["question"])]["by_branch"]
+        worst = sorted(((f, c, b) for b, (f, c) in branches.items() if f > 0),
                        key=lambda fcb: (-fcb[0], branch_names[fcb[2]]))[:3]
         entry["branches"] = [{"id": b, "name": branch_names[b], "failures": f, "checked": c,
                               "rate": round(100 * f / c, 1)} for f, c, b in worst]
     return failing
+
+
+def _standards_by(questions: dict, visits_of: Counter, failed: Counter, unchecked: Counter,
+                  per_branch: bool = False) -> dict[tuple[str, str], dict]:
+    """Failures and checks per standard (touchpoint, key), and per branch if asked, from
+    counts keyed by (version or question id, branch id or None). The loop runs once per
+    version, branch and question, so it keeps to plain lookups."""
+    by_version: dict[int, list] = {}
+    for qid, (tp, key, *_, version_id) in questions.items():
+        by_version.setdefault(version_id, []).append((qid, (tp, key)))
+    found: dict[tuple[str, str], list] = {}  # -> [failures, checked, question ids, branches]
+    failed_of, unchecked_of = failed.get, unchecked.get
+    for (version_id, branch_id), seen in visits_of.items():
+        for qid, standard in by_version.get(version_id, ()):
+            checked = seen - unchecked_of((qid, branch_id), 0)
+            if checked <= 0:
+                continue
+            failures = failed_of((qid, branch_id), 0)
+            totals = found.get(standard)
+            if totals is None:
+                totals = found[standard] = [0, 0, set(), {}]
+            totals[0] += failures
+            totals[1] += checked
+            totals[2].add(qid)
+            if per_branch:
+                counts = totals[3].setdefault(branch_id, [0, 0])
+                counts[0] += failures
+                counts[1] += checked
+    return {(tp, key): {
+        "touchpoint": tp, "question": key,
+        "text": max(questions[qid][2] for qid in qids),
+        "standard": max(questions[qid][3] for qid in qids),
+        "failures": failures, "checked": checked, **({"by_branch": branches} if per_branch else {})}
+        for (tp, key), (failures, checked, qids, branches) in found.items()}
+
+
+def _standard_counts_by_day(db: Database, add: list[Scope],
+                            take: list[Scope]) -> tuple[Counter, Counter, Counter]:
+    """The days `add` less the days `take` (month_cover), from the visits' lists: visits
+    per (checklist version, branch), failures and unchecked per (question id, branch)."""
+    visits_of: Counter = Counter()
+    failed: Counter = Counter()
+    unchecked: Counter = Counter()
+    for days, sign in [*((d, 1) for d in add), *((d, -1) for d in take)]:
+        where, params = days.where()
+        for version_id, branch_id, failures, skipped in db.execute(
+                f"""SELECT v.version_id, v.branch_id, v.failed_standards,
+                           v.unchecked_standards
+                    FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}""",
+                params):
+            visits_of[(version_id, branch_id)] += sign
+            for counter, listed in ((failed, failures), (unchecked, skipped)):
+                if listed:
+                    keys = zip(map(int, listed.split(",")), repeat(branch_id))
+                    (counter.update if sign > 0 else counter.subtract)(keys)
+    return visits_of, failed, unchecked
+
+
+def _standard_counts(db: Database, scope: Scope, months: tuple[str, str] | None,
+                     days: tuple[Counter, Counter, Counter],
+                     question_ids: list[int] | None = None) -> tuple[Counter, Counter,
+                                                                     Counter]:
+    """The scope's visits per checklist version, failures and unchecked per question:
+    whole months from the sums, plus the counts of the days around them. Over the
+    network (keyed by id and None), or per branch for `question_ids` only."""
+    per_branch = question_ids is not None
+    visits_of: Counter = Counter()
+    failed: Counter = Counter()
+    unchecked: Counter = Counter()
+    if months:
+        # One row per key, so the counters are built whole (per branch, thousands of rows).
+        branch = "m.branch_id" if per_branch else "NULL"
+        where, params = _sums_where(scope, months)
+        visits_of.update({(version_id, branch_id): seen for version_id, branch_id, seen in
+                          db.execute(f"""SELECT m.version_id, {branch}, SUM(m.visits)
+                                         FROM monthly_versions m WHERE {where}
+                                         GROUP BY 1, 2""", params)})
+        if per_branch:  # only the few questions shown
+            where += f" AND m.question_id IN ({','.join(map(str, question_ids)) or 'NULL'})"
+            table = "monthly_standards"
+        else:
+            where, params = _sums_where(scope, months, by_region=True)
+            table = "monthly_region_standards"
+        rows = db.execute(f"""SELECT m.question_id, {branch}, SUM(m.failed), SUM(m.unchecked)
+                              FROM {table} m WHERE {where} GROUP BY 1, 2""", params).fetchall()
+        failed.update({(qid, branch_id): n for qid, branch_id, n, _ in rows})
+        unchecked.update({(qid, branch_id): n for qid, branch_id, _, n in rows})
+    wanted = set(question_ids or ())
+    for counted, into in zip(days, (visits_of, failed, unchecked), strict=True):
+        for (key, branch_id), n in counted.items():
+            if not per_branch:
+                into[(key, None)] += n
+            elif into is visits_of or key in wanted:
+                into[(key, branch_id)] += n
+    return visits_of, failed, unchecked
 
 
 def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:
