@@ -1115,3 +1115,17 @@ INSERT INTO monthly_standards
 """
     )
 
+
+@migrations()
+def m025_acknowledged_index(db):
+    """m020's partial index for the overview's count of unacknowledged visits stopped
+    being chosen once m023 added another index starting with the status: SQLite then read
+    every published visit's row (0.5 s over 200,000). An index on status and
+    acknowledged_at matches both terms, so the planner takes it, and the count reads the
+    index alone (11 ms)."""
+    db.executescript(
+        """
+DROP INDEX visits_unacknowledged;
+CREATE INDEX visits_acknowledged ON visits (status, acknowledged_at);
+"""
+    )
