@@ -53,3 +53,15 @@ def signed_in(app, email, password=PASSWORD):
     client = app.test_client()
     AuthActions(client).login(email, password)
     return client
+
+
+def visit_groups(visits) -> list[tuple]:
+    """(shopper, branch, score) visits summed per shopper and branch, as
+    comparisons.shopper_calibration hands them to stats.shopper_tendencies."""
+    groups: dict = {}
+    for shopper, branch, score in visits:
+        found = groups.setdefault((shopper, branch), [0, 0.0, 0.0])
+        found[0] += 1
+        found[1] += score
+        found[2] += score * score
+    return [(shopper, branch, *sums) for (shopper, branch), sums in groups.items()]

@@ -15,7 +15,7 @@ from shopper.domain.stats import shopper_tendencies
 from shopper.store import comparisons
 from shopper.web.formatting import change_html
 
-from .support import MANAGER_A, OFFICE, SHOPPER, signed_in
+from .support import MANAGER_A, OFFICE, SHOPPER, signed_in, visit_groups
 
 TODAY = date.today()
 SCOPE = comparisons.Scope(TODAY - timedelta(days=179), TODAY)
@@ -26,7 +26,7 @@ def test_shoppers_scoring_tendency_is_shown_to_head_office(app, db):
     visits = db.execute("""SELECT v.shopper_id, v.branch_id, v.score FROM visits v
                            WHERE v.status = 'published' AND v.visit_date BETWEEN ? AND ?""",
                         [SCOPE.start.isoformat(), SCOPE.end.isoformat()]).fetchall()
-    expected = shopper_tendencies(visits)
+    expected = shopper_tendencies(visit_groups(visits))
     found = comparisons.shopper_calibration(db, SCOPE)
     assert found and {r["id"]: {k: r[k] for k in expected[r["id"]]} for r in found} == expected
     page = html.unescape(signed_in(app, OFFICE).get(f"/office/consistency?{QUERY}")

@@ -9,6 +9,8 @@ import pytest
 
 from shopper.domain.stats import Summary, differs, shopper_tendencies, t_95, tiers
 
+from .support import visit_groups
+
 
 def test_an_interval_worked_by_hand():
     summary = Summary.of([70, 80, 90])
@@ -84,7 +86,7 @@ def test_a_harsh_and_a_lenient_shopper_stand_out():
                    (2, branch, level + 7 + rng.gauss(0, 2)),  # lenient
                    (3, branch, level + rng.gauss(0, 2)),
                    (4, branch, level + rng.gauss(0, 2))]
-    found = shopper_tendencies(visits)
+    found = shopper_tendencies(visit_groups(visits))
     assert found[1]["lean"] == "harsh" and found[1]["ci_high"] < 0
     assert found[2]["lean"] == "lenient" and found[2]["ci_low"] > 0
     assert found[1]["visits"] == 12
@@ -94,7 +96,7 @@ def test_a_tendency_worked_by_hand():
     # Branch 1: A scores 60, B 80 and 90. Branch 2: A 70, B 80. Branch 3: A 50, B 70.
     visits = [("A", 1, 60), ("B", 1, 80), ("B", 1, 90), ("A", 2, 70), ("B", 2, 80),
               ("A", 3, 50), ("B", 3, 70), ("C", 4, 99)]
-    found = shopper_tendencies(visits)
+    found = shopper_tendencies(visit_groups(visits))
     # A's differences: 60 - 85, 70 - 80, 50 - 70 = -25, -10, -20: mean -18.3, sd 7.64.
     assert found["A"]["tendency"] == -18.3
     half = 2.919986 * 7.637626 / 3 ** 0.5
@@ -113,7 +115,8 @@ def test_the_worked_example_in_the_scoring_document():
 
 
 def test_tendencies_equal_each_visit_compared_with_every_other_shoppers_visit():
-    """The sums' shortcut against the definition, on a few hundred random visits."""
+    """The sums' shortcut against the definition, on a few hundred random visits: the
+    same differences, mean and interval."""
     rng = random.Random(7)
     visits = [(rng.randrange(8), rng.randrange(15), round(rng.uniform(40, 100), 1))
               for _ in range(400)]
@@ -122,9 +125,12 @@ def test_tendencies_equal_each_visit_compared_with_every_other_shoppers_visit():
         others = [s for who, where, s in visits if where == branch and who != shopper]
         if others:
             by_shopper.setdefault(shopper, []).append(score - sum(others) / len(others))
-    found = shopper_tendencies(visits)
+    found = shopper_tendencies(visit_groups(visits))
     assert set(found) == set(by_shopper)
     for shopper, diffs in by_shopper.items():
         assert found[shopper]["visits"] == len(diffs)
         assert found[shopper]["tendency"] == pytest.approx(round(Summary.of(diffs).mean, 1),
                                                            abs=0.051)
+        low, high = Summary.of(diffs).interval()
+        assert (found[shopper]["ci_low"], found[shopper]["ci_high"]) == (
+            pytest.approx(round(low, 1), abs=0.051), pytest.approx(round(high, 1), abs=0.051))

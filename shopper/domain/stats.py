@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 CONFIDENCE = 0.90
@@ -112,29 +113,36 @@ def tiers(intervals: list[tuple[float, float] | None]) -> list[int | None]:
     return found
 
 
-def shopper_tendencies(visits: list[tuple[int, int, float]], minimum: int = 3) -> dict:
+def shopper_tendencies(groups: Iterable[tuple], minimum: int = 3) -> dict:
     """How each shopper's scores lean: for each of their visits, its score minus the mean
     of the other shoppers' visits to the same branch in the period; the mean of those
     differences with a 90% t-interval. Visits to a branch no other shopper saw are left
-    out. `visits` are (shopper, branch, score). A shopper is "harsh" or "lenient" when the
-    interval lies wholly below or above 0; "even" when it holds 0; None without one."""
-    # Sums per branch and per shopper at each branch: the others' mean for a visit is the
-    # branch's sum less the shopper's, over its count less theirs (linear, where comparing
-    # each visit with every other was quadratic in a branch's visits).
-    branch_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    own_sums: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
-    for shopper, branch, score in visits:
-        for sums in (branch_sums[branch], own_sums[(shopper, branch)]):
-            sums[0] += score
-            sums[1] += 1
-    differences: dict[int, list[float]] = defaultdict(list)
-    for shopper, branch, score in visits:
-        (total, count), (own, mine) = branch_sums[branch], own_sums[(shopper, branch)]
+    out. A shopper is "harsh" or "lenient" when the interval lies wholly below or above
+    0; "even" when it holds 0; None without one.
+
+    `groups` are each shopper's visits to each branch, as SQL's GROUP BY sums them:
+    (shopper, branch, visits, sum of scores, sum of squared scores). The others' mean at a
+    branch is the branch's sum less the shopper's over its count less theirs, the same for
+    all of a shopper's visits there, so the differences' sums follow from the group's:
+    linear in the groups rather than in the visits."""
+    groups = list(groups)
+    branch_sums: dict = defaultdict(lambda: [0.0, 0])
+    for _, branch, count, total, _ in groups:
+        sums = branch_sums[branch]
+        sums[0] += total
+        sums[1] += count
+    differences: dict = defaultdict(lambda: [0, 0.0, 0.0])  # shopper -> n, sum, squares
+    for shopper, branch, mine, own, squares in groups:
+        total, count = branch_sums[branch]
         if count > mine:
-            differences[shopper].append(score - (total - own) / (count - mine))
+            others = (total - own) / (count - mine)
+            sums = differences[shopper]
+            sums[0] += mine
+            sums[1] += own - mine * others
+            sums[2] += squares - 2 * others * own + mine * others * others
     found = {}
-    for shopper, diffs in differences.items():
-        summary = Summary.of(diffs)
+    for shopper, (n, total, squares) in differences.items():
+        summary = Summary.from_moments(n, total / n, squares / n)
         interval = summary.interval(minimum)
         lean = None
         if interval is not None:

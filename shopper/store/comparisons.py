@@ -357,7 +357,7 @@ def consistency(db: Database, scope: Scope) -> dict:
         for row in db.execute(
                 f"""SELECT m.touchpoint_key, SUM(m.scored), SUM(m.score_sum),
                            SUM(m.score_squares) FROM monthly_touchpoints m WHERE {where}
-                    GROUP BY 1""", params):
+                    GROUP BY m.month, 1""", params):  # in the key's order: no sorting
             _add(per_touchpoint, row[0], *row[1:])
     for edge in edges:
         where, params = edge.where()
@@ -405,13 +405,14 @@ def branch_scores(db: Database, scope: Scope, branch_ids: list[int]) -> dict[int
 def shopper_calibration(db: Database, scope: Scope, minimum: int = 3) -> list[dict]:
     """Each shopper's scoring tendency over the visits in scope (stats.shopper_tendencies):
     how far their scores sit from other shoppers' at the same branches, with a 90%
-    interval; harshest first."""
+    interval; harshest first. SQL sums each shopper's visits to each branch, read from a
+    covering index (m023)."""
     where, params = scope.where()
-    visits = db.execute(
-        f"""SELECT v.shopper_id, v.branch_id, v.score FROM visits v
-            JOIN branches b ON b.id = v.branch_id WHERE {where} AND v.score IS NOT NULL""",
-        params).fetchall()
-    found = shopper_tendencies(visits, minimum)
+    groups = db.execute(
+        f"""SELECT v.shopper_id, v.branch_id, COUNT(*), SUM(v.score), SUM(v.score * v.score)
+            FROM visits v JOIN branches b ON b.id = v.branch_id
+            WHERE {where} AND v.score IS NOT NULL GROUP BY 2, 1""", params).fetchall()
+    found = shopper_tendencies(groups, minimum)
     names = dict(db.execute("SELECT id, name FROM users").fetchall())
     return sorted(({"id": who, "name": names.get(who, "?"), **row} for who, row in found.items()),
                   key=lambda r: (r["tendency"], r["name"]))
@@ -575,7 +576,8 @@ def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> di
         where, params = _sums_where(scope, months)
         for row in db.execute(
                 f"""SELECT m.touchpoint_key, SUM(m.results), SUM(m.golden), SUM(m.dull)
-                    FROM monthly_touchpoints m WHERE {where} GROUP BY 1""", params):
+                    FROM monthly_touchpoints m WHERE {where}
+                    GROUP BY m.month, 1""", params):  # in the key's order: no sorting
             _add(counts, row[0], *row[1:])
     for edge in edges:
         where, params = edge.where_touchpoints()
