@@ -7,7 +7,14 @@ import random
 
 import pytest
 
-from shopper.domain.stats import Summary, differs, shopper_tendencies, t_95, tiers
+from shopper.domain.stats import (
+    Summary,
+    differs,
+    one_decimal,
+    shopper_tendencies,
+    t_95,
+    tiers,
+)
 
 from .support import visit_groups
 
@@ -134,3 +141,13 @@ def test_tendencies_equal_each_visit_compared_with_every_other_shoppers_visit():
         low, high = Summary.of(diffs).interval()
         assert (found[shopper]["ci_low"], found[shopper]["ci_high"]) == (
             pytest.approx(round(low, 1), abs=0.051), pytest.approx(round(high, 1), abs=0.051))
+
+
+@pytest.mark.parametrize("value, shown", [
+    (72.55, 72.6), (85.85, 85.9),  # the doubles lie just below the half
+    (72.55000000000001, 72.6), (72.54999999999998, 72.6),  # summation's last bits
+    (72.54, 72.5), (72.56, 72.6), (100.0, 100.0), (0.04, 0.0),
+    (-0.25, -0.3), (-3.14, -3.1),
+])
+def test_scores_show_to_one_decimal_with_halves_away_from_zero(value, shown):
+    assert one_decimal(value) == shown

@@ -39,6 +39,16 @@ def t_95(df: float) -> float:
             / (92160 * df ** 4))
 
 
+def one_decimal(value: float) -> float:
+    """A score or average to one decimal as every page and export shows it: halves away
+    from zero (72.55 is 72.6, as SQLite's ROUND and a person would round it, though the
+    nearest double lies just below), and free of the last bits of floating-point
+    summation, so the same visits summed month by month or in another order never show
+    72.6 on one page and 72.5 on another."""
+    tenths = round(abs(value) * 10, 6)
+    return math.copysign(math.floor(tenths + 0.5), value) / 10
+
+
 @dataclass(frozen=True)
 class Summary:
     """The visits behind an average: how many, their mean and sample standard deviation."""
@@ -78,8 +88,8 @@ def interval_fields(summary: Summary, minimum: int, floor: float = 0,
     """`ci_low`/`ci_high` to one decimal, kept within what a score can be (0–100%), or
     None without an interval; and `enough`: as the pages and exports show them."""
     found = summary.interval(minimum)
-    return {"ci_low": None if found is None else round(max(found[0], floor), 1),
-            "ci_high": None if found is None else round(min(found[1], ceiling), 1),
+    return {"ci_low": None if found is None else one_decimal(max(found[0], floor)),
+            "ci_high": None if found is None else one_decimal(min(found[1], ceiling)),
             "enough": found is not None}
 
 
