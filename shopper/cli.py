@@ -180,11 +180,14 @@ def _log_to_stderr() -> None:
 def payments_command(month: str, out: Path):
     """Export a month's approved payable lines as CSV for a bank or payroll upload."""
     try:
-        text = payments.month_csv(get_db(), payments.check_month(month))
+        chunks = payments.month_csv(get_db(), payments.check_month(month))
     except payments.PaymentError as err:
         raise click.BadParameter(str(err), param_hint="--month") from None
-    out.write_text(text, encoding="utf-8", newline="")
-    rows = text.count("\n") - 1
+    rows = -1  # the header
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+            rows += chunk.count("\n")
     click.echo(f"Wrote {rows} approved line(s) of {month} to {out}.")
 
 

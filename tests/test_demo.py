@@ -167,7 +167,7 @@ def test_the_job_board_quiz_ratings_and_months_of_pay(app, db):
     assert any(r.reasons for r in ratings)  # a returned visit, an overturned finding
     today = date.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).isoformat()[:7]
-    exported = payments.month_csv(db, last_month).splitlines()
+    exported = "".join(payments.month_csv(db, last_month)).splitlines()
     assert len(exported) > 1 and exported[1].count(",25.00,") >= 1
     statuses = {r[0] for r in db.execute("SELECT status FROM payable_lines")}
     assert {"paid", "approved"} <= statuses

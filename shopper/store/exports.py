@@ -25,10 +25,6 @@ def safe_cell(value):
     return value
 
 
-def to_csv(header: list[str], rows) -> str:
-    return "".join(csv_chunks(header, rows))
-
-
 CHUNK_ROWS = 500  # about 100 KB of CSV
 
 

@@ -4,8 +4,10 @@ are whole minor units with a currency code (domain/money.py), never floats."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from shopper.store.connection import Database, now
-from shopper.store.exports import to_csv
+from shopper.store.exports import csv_chunks
 
 _LINE = """
     SELECT l.*, l.fee_minor + l.expenses_minor AS amount_minor, v.uuid AS visit_uuid,
@@ -48,14 +50,27 @@ def line_of_visit(db: Database, visit_id: int) -> dict | None:
 def lines(db: Database, *, status: str = "", shopper_id: int | None = None,
           month: str = "", limit: int = 500) -> list[dict]:
     """Lines, newest first: of one status, one shopper, one month of creation (YYYY-MM)."""
+    return list(line_rows(db, status=status, shopper_id=shopper_id, month=month, limit=limit))
+
+
+def line_counts(db: Database) -> dict[str, int]:
+    """How many lines there are of each status."""
+    return {"unpaid": 0, "approved": 0, "paid": 0, **dict(db.execute(
+        "SELECT status, COUNT(*) FROM payable_lines GROUP BY status").fetchall())}
+
+
+def line_rows(db: Database, *, status: str = "", shopper_id: int | None = None,
+              month: str = "", limit: int = -1) -> Iterator[dict]:
+    """The same lines one at a time from the database cursor (all of them with -1), for
+    an export that streams."""
     where, args = [], []
     for clause, value in (("l.status = ?", status), ("l.shopper_id = ?", shopper_id),
                           ("substr(l.created_at, 1, 7) = ?", month)):
         if value:
             where.append(clause)
             args.append(value)
-    return list(db.query(_LINE + (" WHERE " + " AND ".join(where) if where else "") +
-                         " ORDER BY l.created_at DESC, l.id DESC LIMIT ?", [*args, limit]))
+    return db.query(_LINE + (" WHERE " + " AND ".join(where) if where else "") +
+                    " ORDER BY l.created_at DESC, l.id DESC LIMIT ?", [*args, limit])
 
 
 def set_line_expenses(db: Database, visit_id: int, expenses_minor: int) -> None:
@@ -131,10 +146,11 @@ PAYMENTS_HEADER = ["line_id", "shopper_name", "shopper_email", "visit_date", "br
                    "fee", "expenses", "amount", "currency", "status", "batch_reference"]
 
 
-def payments_csv(rows: list[dict], plain) -> str:
-    """Lines as a bank or payroll upload wants them: `plain(minor, currency)` writes each
-    amount as digits and a point ("27.50"); every cell a person wrote is formula-guarded."""
-    return to_csv(PAYMENTS_HEADER, (
+def payments_csv(rows: Iterable[dict], plain) -> Iterator[str]:
+    """Lines as a bank or payroll upload wants them, as chunks of CSV text streamed from
+    `rows`: `plain(minor, currency)` writes each amount as digits and a point ("27.50");
+    every cell a person wrote is formula-guarded."""
+    return csv_chunks(PAYMENTS_HEADER, (
         [r["id"], r["shopper_name"], r["shopper_email"], r["visit_date"], r["branch_code"],
          plain(r["fee_minor"], r["currency"]), plain(r["expenses_minor"], r["currency"]),
          plain(r["amount_minor"], r["currency"]), r["currency"], r["status"],

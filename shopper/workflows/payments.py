@@ -5,6 +5,7 @@ in batches, and the month's export for the bank. Amounts are Money (domain/money
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from shopper.domain.money import Money
 from shopper.store import payments, visits
@@ -95,10 +96,10 @@ def pay(db: Database, line_ids: list[int], actor_id: int, reference: str,
         return payments.pay_lines(db, line_ids, actor_id, reference, at)
 
 
-def month_csv(db: Database, month: str) -> str:
-    """The approved (not yet paid) lines created in `month` (YYYY-MM), for the bank."""
-    return payments.payments_csv(payments.lines(db, status="approved", month=month,
-                                                limit=1_000_000),
+def month_csv(db: Database, month: str) -> Iterator[str]:
+    """The approved (not yet paid) lines created in `month` (YYYY-MM), for the bank: CSV
+    text in chunks, streamed from the database cursor."""
+    return payments.payments_csv(payments.line_rows(db, status="approved", month=month),
                                  lambda minor, currency: Money(currency, minor).plain())
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shopper.domain.money import Money, MoneyError
@@ -15,6 +15,7 @@ from shopper.store import payments as payment_rows
 from shopper.web import params
 from shopper.web.access import allow
 from shopper.web.db import get_db
+from shopper.web.downloads import csv_response
 from shopper.web.office import bp
 from shopper.workflows import payments
 
@@ -33,10 +34,12 @@ def payments_page():
     db = get_db()
     claims = [{**c, "claimed": Money(c["currency"], c["claimed_minor"])}
               for c in payment_rows.waiting_expenses(db)]
+    shown = current_app.config["LIST_PAGE_SIZE"]  # of each list, the newest: a work queue
     return render_template(
-        "office/payments.html", claims=claims,
-        unpaid=_money_rows(payment_rows.lines(db, status="unpaid")),
-        approved=_money_rows(payment_rows.lines(db, status="approved")),
+        "office/payments.html", claims=claims, counts=payment_rows.line_counts(db),
+        shown=shown,
+        unpaid=_money_rows(payment_rows.lines(db, status="unpaid", limit=shown)),
+        approved=_money_rows(payment_rows.lines(db, status="approved", limit=shown)),
         paid=_money_rows(payment_rows.lines(db, status="paid", limit=50)),
         month=date.today().isoformat()[:7]), 200, {"Cache-Control": "private, no-store"}
 
@@ -86,7 +89,4 @@ def payments_csv():
         month = payments.check_month(params.some_text("month", 7))
     except payments.PaymentError as err:
         raise params.BadParameter("month", str(err)) from None
-    response = Response(payments.month_csv(get_db(), month), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="payments-{month}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return csv_response(payments.month_csv(get_db(), month), f"payments-{month}.csv")
