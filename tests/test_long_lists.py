@@ -96,3 +96,31 @@ def test_overview_shows_both_ends_of_a_long_league(app, monkeypatch):
     html = signed_in(app, OFFICE).get("/office/").get_data(as_text=True)
     assert ranks(html) == [1, 2, 3, 12, 13, 14]
     assert "8 more branches in the league table" in html
+
+
+def test_jobs_a_page_at_a_time(small_pages, instance):
+    from shopper.store.connection import connect
+    db = connect(str(instance / "shopper.sqlite3"))
+    total = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    still_open = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'open'").fetchone()[0]
+    assert still_open > 5, "the demo publishes more than a page of jobs"
+    first = small_pages.get("/office/jobs").get_data(as_text=True)
+    second = small_pages.get("/office/jobs?page=2").get_data(as_text=True)
+    assert f"1–5 of {total} jobs" in first and "6–10 of" in second
+    jobs_on = [set(re.findall(r'href="/office/jobs/(\d+)"', html)) for html in (first, second)]
+    assert len(jobs_on[0]) == len(jobs_on[1]) == 5 and not jobs_on[0] & jobs_on[1]
+    open_jobs = small_pages.get("/office/jobs?status=open").get_data(as_text=True)
+    assert f"1–5 of {still_open} jobs" in open_jobs and "status=open&amp;page=2" in open_jobs
+
+
+def test_payments_show_true_totals_and_the_newest_lines(small_pages, instance):
+    from shopper.store.connection import connect
+    db = connect(str(instance / "shopper.sqlite3"))
+    db.execute("UPDATE payable_lines SET status = 'unpaid', approved_at = NULL, "
+               "approved_by = NULL, batch_id = NULL")  # every line waits for approval
+    total = db.execute("SELECT COUNT(*) FROM payable_lines").fetchone()[0]
+    assert total > 5
+    page = small_pages.get("/office/payments").get_data(as_text=True)
+    assert f"Unpaid, to approve ({total})" in page
+    assert "The newest 5 are shown; once they are approved, the next 5 follow." in page
+    assert page.count('name="line"') == 5

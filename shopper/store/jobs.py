@@ -42,17 +42,24 @@ def open_jobs(db: Database, today: date) -> list[dict]:
                          "ORDER BY j.window_end, b.name, j.id", [today.isoformat()]))
 
 
-def listing(db: Database, status: str = "", limit: int = 300) -> list[dict]:
+def listing(db: Database, status: str = "", limit: int = -1,
+            offset: int = 0) -> list[dict]:
     """Head office's list: the newest windows first, with who took each job and how many
-    applications wait."""
+    applications wait; `limit` of them from `offset` (all with -1)."""
     where = " WHERE j.status = ?" if status else ""
     return list(db.query(
         _JOB.replace("SELECT j.*", """SELECT j.*, u.name AS taken_by_name,
                (SELECT COUNT(*) FROM job_applications ap WHERE ap.job_id = j.id
                 AND ap.status = 'waiting') AS waiting""") +
         " LEFT JOIN users u ON u.id = j.taken_by" + where +
-        " ORDER BY j.window_end DESC, b.name, j.id LIMIT ?", [*([status] if status else []),
-                                                               limit]))
+        " ORDER BY j.window_end DESC, b.name, j.id LIMIT ? OFFSET ?",
+        [*([status] if status else []), limit, offset]))
+
+
+def count(db: Database, status: str = "") -> int:
+    """How many jobs there are (of one status)."""
+    return db.execute("SELECT COUNT(*) FROM jobs WHERE ? = '' OR status = ?",
+                      [status, status]).fetchone()[0]
 
 
 def withdraw(db: Database, job_id: int) -> bool:

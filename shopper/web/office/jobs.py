@@ -24,6 +24,7 @@ from shopper.web.mail import mail_settings
 from shopper.web.office import bp
 from shopper.web.office.admin import places_of
 from shopper.web.office.forms import JobWaveForm, QuizForm
+from shopper.web.pagination import fetched_page
 from shopper.workflows import jobs, quizzes
 
 STATUSES = {"": "Every job", "open": "Open", "taken": "Taken", "withdrawn": "Withdrawn"}
@@ -56,11 +57,14 @@ def jobs_board():
         flash(f"{len(made)} job{'s' if len(made) != 1 else ''} published on the board.", "info")
         return redirect(url_for("office.jobs_board"), 303)
     status = params.one_of("status", STATUSES)
+    page = fetched_page(lambda limit, offset: (
+        job_rows.listing(db, status, limit, offset), job_rows.count(db, status)),
+        *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
     refused = problems(form)
     return render_template(
         "office/jobs.html", form=form, problems=refused, today=today,
         posted=request.form if refused else {}, status=status, statuses=STATUSES,
-        rows=[_with_money(j) for j in job_rows.listing(db, status)], branches=active,
+        rows=[_with_money(j) for j in page.items], page=page, branches=active,
         regions=branch_store.regions(db), checklists=checklists, modes=MODES,
     ), (422 if refused else 200)
 
