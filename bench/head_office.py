@@ -26,7 +26,7 @@ from pathlib import Path
 from .common import Section, median_ms, table
 from .server import FAST_HASH, PASSWORD, Gunicorn, get, sign_in
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CACHE = Path(tempfile.gettempdir()) / "shopper-bench"
 CACHE_DAYS = 30  # older data has drifted from "the last 90 days": generate it again
 OFFICE = "office@demo.test"
@@ -39,6 +39,11 @@ REGIONS = 12
 LEVELS = [0.55 + 0.05 * i for i in range(9)]
 SHEETS_PER_KIND = 20
 CHUNK = 5000
+# Around each branch, a pool of local shoppers (of SHOPPERS in all) makes its visits; a
+# hundredth of published visits is appealed, and every visit earns a payable line.
+SHOPPERS = 300
+LOCAL_SHOPPERS = 6
+APPEAL_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,11 @@ def _sheet(version, stored: list[tuple], level: float, weak: str, rng) -> Sheet:
 
 def generate(instance: Path, scale: Scale, today: date) -> dict:
     """The demo data (accounts included), then `scale` more: branches in REGIONS regions,
-    visits spread over their days (published unless under 13 days old), each with its
-    touchpoint results and answers. Returns the load figures."""
+    SHOPPERS shoppers, visits spread over their days (published unless under 13 days old),
+    each with its touchpoint results and answers and a payable line (paid in monthly
+    batches after 60 days, approved after 30), appeals against a hundredth of the
+    published (open for the last 30 days), and a wave of open jobs, one a branch, for the
+    month ahead. Returns the load figures."""
     from shopper import create_app
     from shopper.store.checklists import latest_version_id, load_version
     from shopper.store.connection import connect
@@ -124,7 +132,6 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
     checklist_id = db.execute("SELECT id FROM checklists ORDER BY id").fetchone()[0]
     version = load_version(db, latest_version_id(db, checklist_id))
     sheets = answer_sheets(version, scale.answers_per_visit)
-    shoppers = [r[0] for r in db.execute("SELECT id FROM users WHERE role = 'shopper'")]
     first_visit = db.execute("SELECT MAX(id) FROM visits").fetchone()[0] + 1
     first_branch = db.execute("SELECT MAX(id) FROM branches").fetchone()[0] + 1
     rng = random.Random(GENERATOR_VERSION)
@@ -137,14 +144,23 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
             [(f"G{i:05d}", f"Branch {i:05d}", f"Region {i % REGIONS + 1:02d}",
               f"{i % 300 + 1} High Street, Town {i:05d}", round(rng.uniform(50, 58), 4),
               round(rng.uniform(-5, 1.5), 4)) for i in range(scale.branches)])
-        branches = [(branch_id, rng.choice(LEVELS), rng.choice(version.checklist.touchpoints).key)
-                    for (branch_id,) in db.execute(
-                        "SELECT id FROM branches WHERE id >= ? ORDER BY id", [first_branch])]
+        db.conn.executemany(
+            "INSERT INTO users (email, name, role, password_hash, created_at) "
+            "VALUES (?, ?, 'shopper', ?, ?)",
+            [(f"shopper{i:04d}@bench.test", f"Shopper {i:04d}",
+              db.execute("SELECT password_hash FROM users WHERE role = 'shopper'").fetchone()[0],
+              f"{today}T00:00:00Z") for i in range(SHOPPERS)])
+        shoppers = [r[0] for r in db.execute("SELECT id FROM users WHERE role = 'shopper'")]
+        branches = [(branch_id, rng.choice(LEVELS), rng.choice(version.checklist.touchpoints).key,
+                     [shoppers[(i * 7 + k) % len(shoppers)] for k in range(LOCAL_SHOPPERS)])
+                    for i, (branch_id,) in enumerate(db.execute(
+                        "SELECT id FROM branches WHERE id >= ? ORDER BY id", [first_branch]))]
         for start in range(0, scale.visits, CHUNK):
             _insert_visits(db, range(start, min(start + CHUNK, scale.visits)), first_visit,
-                           branches, sheets, shoppers, version.id, scale, today, rng)
+                           branches, sheets, version.id, scale, today, rng)
         # What score_and_store keeps beside each score (the answers went in directly).
         fill_standard_lists(db, f"SELECT id FROM visits WHERE id >= {first_visit}")
+        _insert_programme(db, first_visit, first_branch, checklist_id, today, rng)
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     db.execute("ANALYZE")
@@ -157,12 +173,69 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
             "generated_on": today.isoformat(), "scale": asdict(scale)}
 
 
-def _insert_visits(db, numbers, first_visit, branches, sheets, shoppers, version_id, scale,
+def _insert_programme(db, first_visit: int, first_branch: int, checklist_id: int,
+                      today: date, rng) -> None:
+    """Payable lines, appeals and a wave of jobs around the generated visits."""
+    office = db.execute("SELECT id FROM users WHERE role = 'office'").fetchone()[0]
+    manager = db.execute("SELECT id FROM users WHERE role = 'manager'").fetchone()[0]
+    paid_after, approved_after = today - timedelta(days=60), today - timedelta(days=30)
+    batches = {}
+    for month in sorted({r[0] for r in db.execute(
+            "SELECT DISTINCT substr(visit_date, 1, 7) FROM visits WHERE id >= ? "
+            "AND visit_date < ?", [first_visit, paid_after.isoformat()])}):
+        batches[month] = db.execute(
+            "INSERT INTO payment_batches (reference, paid_at, created_by) VALUES (?, ?, ?)",
+            [f"BENCH-{month}", f"{month}-28T12:00:00Z", office]).lastrowid
+    lines = []
+    for visit_id, shopper_id, day in db.execute(
+            "SELECT id, shopper_id, visit_date FROM visits WHERE id >= ? ORDER BY id",
+            [first_visit]).fetchall():
+        status = ("paid" if day < paid_after.isoformat() else
+                  "approved" if day < approved_after.isoformat() else "unpaid")
+        lines.append((visit_id, shopper_id, 2500, rng.choice((0, 0, 0, 450, 1200)), "GBP",
+                      status, f"{day}T18:00:00Z",
+                      None if status == "unpaid" else f"{day}T20:00:00Z",
+                      None if status == "unpaid" else office, batches.get(day[:7])
+                      if status == "paid" else None))
+    db.conn.executemany(
+        "INSERT INTO payable_lines (visit_id, shopper_id, fee_minor, expenses_minor, currency, "
+        "status, created_at, approved_at, approved_by, batch_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines)
+    appeals = []
+    for visit_id, branch_id, day, question_id in db.execute(
+            """SELECT v.id, v.branch_id, v.visit_date, (SELECT MIN(a.question_id)
+                      FROM answers a WHERE a.visit_id = v.id AND a.outcome = 'not_met')
+               FROM visits v WHERE v.id >= ? AND v.status = 'published'
+                 AND v.failed_standards != ''""", [first_visit]).fetchall():
+        if rng.random() >= APPEAL_SHARE or question_id is None:
+            continue
+        made = date.fromisoformat(day) + timedelta(days=3)
+        open_ = made >= today - timedelta(days=30)
+        appeals.append((visit_id, question_id, branch_id, manager, f"{made}T10:00:00Z",
+                        "The standard was met: the greeting was given at the door.",
+                        "open" if open_ else rng.choice(("upheld", "overturned")),
+                        None if open_ else office,
+                        None if open_ else f"{made + timedelta(days=4)}T10:00:00Z"))
+    db.conn.executemany(
+        "INSERT INTO appeals (visit_id, question_id, branch_id, made_by, made_at, reason, "
+        "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", appeals)
+    month_ahead = today + timedelta(days=30)
+    db.conn.executemany(
+        "INSERT INTO jobs (branch_id, checklist_id, window_start, window_end, scenario, "
+        "fee_minor, expense_cap_minor, currency, wave, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 2500, 1500, 'GBP', 'Bench wave', ?, ?)",
+        [(branch_id, checklist_id, today.isoformat(), month_ahead.isoformat(),
+          "Ask about a delivery for next week.", office, f"{today}T08:00:00Z")
+         for (branch_id,) in db.execute("SELECT id FROM branches WHERE id >= ?",
+                                        [first_branch]).fetchall()])
+
+
+def _insert_visits(db, numbers, first_visit, branches, sheets, version_id, scale,
                    today, rng) -> None:
     visits, touchpoints, answers = [], [], []
     for n in numbers:
         visit_id = first_visit + n
-        branch_id, level, weak = branches[n % len(branches)]
+        branch_id, level, weak, local = branches[n % len(branches)]
         sheet = rng.choice(sheets[(level, weak)])
         day = today - timedelta(days=rng.randrange(scale.days))
         published = (today - day).days > 12
@@ -171,7 +244,7 @@ def _insert_visits(db, numbers, first_visit, branches, sheets, shoppers, version
         sent_at = f"{day}T{hour + 1:02d}:{minute:02d}:00Z"
         published_at = f"{day + timedelta(days=2)}T09:00:00Z" if published else None
         visits.append((visit_id, str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                       shoppers[n % len(shoppers)], branch_id, version_id,
+                       rng.choice(local), branch_id, version_id,
                        "published" if published else "submitted", day.isoformat(),
                        started_at, sent_at, sent_at, published_at, sheet.score,
                        sheet.critical_failed, sent_at, published_at or sent_at))
