@@ -157,8 +157,8 @@ def shopper_tendencies(groups: Iterable[tuple], minimum: int = 3) -> dict:
         lean = None
         if interval is not None:
             lean = "harsh" if interval[1] < 0 else "lenient" if interval[0] > 0 else "even"
-        found[shopper] = {"visits": summary.n, "tendency": round(summary.mean, 1),
-                          "ci_low": None if interval is None else round(interval[0], 1),
-                          "ci_high": None if interval is None else round(interval[1], 1),
+        found[shopper] = {"visits": summary.n, "tendency": one_decimal(summary.mean),
+                          "ci_low": None if interval is None else one_decimal(interval[0]),
+                          "ci_high": None if interval is None else one_decimal(interval[1]),
                           "lean": lean}
     return found
