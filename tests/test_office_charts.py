@@ -92,3 +92,20 @@ def test_the_strip_plot_draws_the_least_consistent_branches_only(app, monkeypatc
                                           (0.6, "▲ 1"), (-2.4, "▼ 2"), (6.0, "▲ 6")])
 def test_a_change_shows_an_arrow_only_when_its_points_are_not_zero(value, shown):
     assert re.sub(r"<[^>]+>", "", str(change_html(value))) == shown
+
+
+def test_the_consistency_page_lists_the_two_ends_of_many_shoppers(app, monkeypatch):
+    """With more shoppers than both ends, the page lists the harshest and the most lenient
+    and says how many there are."""
+    from shopper.web.office import compare
+
+    many = [{"id": n, "name": f"Shopper {n:02d}", "visits": 12, "tendency": -10.0 + 4 * n,
+             "ci_low": -14.0 + 4 * n, "ci_high": -6.0 + 4 * n, "lean": None}
+            for n in range(5)]
+    monkeypatch.setattr(comparisons, "shopper_calibration", lambda *args: many)
+    monkeypatch.setattr(compare, "SHOWN_SHOPPERS", 2)
+    page = html.unescape(signed_in(app, OFFICE).get(f"/office/consistency?{QUERY}")
+                         .get_data(as_text=True))
+    listed = page.split("How shoppers score")[1]
+    assert "The 2 harshest and the 2 most lenient of 5 shoppers." in listed
+    assert [n for n in range(5) if f"Shopper {n:02d}" in listed] == [0, 1, 3, 4]

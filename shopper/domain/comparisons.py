@@ -12,6 +12,14 @@ def spread(mean: float, mean_square: float) -> float:
     return round(math.sqrt(max(mean_square - mean * mean, 0.0)), 1)
 
 
+def two_ends(rows: list, each: int) -> tuple[list, list]:
+    """The first and last `each` of a ranked list, or all of it (and nothing) when it is
+    no longer than both ends together."""
+    if len(rows) <= 2 * each:
+        return rows, []
+    return rows[:each], rows[-each:]
+
+
 def with_region_rollups(rows: list[dict], branch_rows: list[dict]) -> list[dict]:
     """Some of a heat map's branch rows (a page of them), each region's roll-up row
     before the first of its branches."""

@@ -113,6 +113,12 @@ def month_cover(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope], list
     return (first, last), add, take
 
 
+def signed_days(scope: Scope) -> tuple[tuple[str, str] | None, list[tuple[Scope, int]]]:
+    """month_cover's months, and its days to add (+1) and to take away (-1)."""
+    months, add, take = month_cover(scope)
+    return months, [(days, 1) for days in add] + [(days, -1) for days in take]
+
+
 def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
@@ -132,10 +138,10 @@ def _sums_where(scope: Scope, months: tuple[str, str], sums: str = "m",
     return " AND ".join(clauses), params
 
 
-def _add(totals: dict, key, *values) -> None:
+def _add(totals: dict, key, *values, sign: int = 1) -> None:
     found = totals.setdefault(key, [0] * len(values))
     for i, value in enumerate(values):
-        found[i] += value or 0
+        found[i] += sign * (value or 0)
 
 
 LEAGUE_SORTS = {"rank": "rank", "branch": "name", "region": "region", "visits": "visits",
@@ -206,14 +212,14 @@ def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) 
     only = "" if branch_ids is None else \
         f" AND {{}}.branch_id IN ({','.join(str(int(b)) for b in branch_ids) or 'NULL'})"
     sums: dict = {}  # (branch, key) -> [scored, sum, squares]
-    months, edges = month_split(scope)
+    months, edges = signed_days(scope)
     if months:
         where, params = _sums_where(scope, months)
         sums = {(branch_id, key): values for branch_id, key, *values in db.execute(
             f"""SELECT m.branch_id, m.touchpoint_key, SUM(m.scored), SUM(m.score_sum),
                        SUM(m.score_squares) FROM monthly_touchpoints m
                 WHERE {where}{only.format("m")} GROUP BY 1, 2""", params)}
-    for edge in edges:
+    for edge, sign in edges:
         where, params = edge.where_touchpoints()
         for branch_id, key, *values in db.execute(
                 f"""SELECT vt.branch_id, vt.touchpoint_key, COUNT(vt.score), SUM(vt.score),
@@ -221,7 +227,7 @@ def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) 
                     WHERE {where}{only.format("vt")} GROUP BY 2, 1""", params):
             # (grouped by touchpoint first, SQLite reads the covering index of published
             # results; by branch first, it skip-scanned the branch index and its rows)
-            _add(sums, (branch_id, key), *values)
+            _add(sums, (branch_id, key), *values, sign=sign)
     return [{"branch_id": branch_id, "key": key, "average": total / n,
              "mean_square": squares / n, "n": n}
             for (branch_id, key), (n, total, squares) in sums.items() if n]
@@ -364,8 +370,8 @@ def _average(scored: int, total: float) -> float | None:
 def consistency(db: Database, scope: Scope) -> dict:
     """How much scores vary (population standard deviation): per branch over its visits,
     and per touchpoint over every visit. One bad moment can undo good ones. Whole months
-    from the monthly sums, the days around them from the visits."""
-    months, edges = month_split(scope)
+    from the monthly sums, the days around them from the visits (signed_days)."""
+    months, edges = signed_days(scope)
     per_branch: dict = {}  # branch -> [visits, scored, sum, squares]
     per_touchpoint: dict = {}  # key -> [scored, sum, squares]
     if months:
@@ -380,20 +386,20 @@ def consistency(db: Database, scope: Scope) -> dict:
                            SUM(m.score_squares) FROM monthly_touchpoints m WHERE {where}
                     GROUP BY m.month, 1""", params):  # in the key's order: no sorting
             _add(per_touchpoint, row[0], *row[1:])
-    for edge in edges:
+    for edge, sign in edges:
         where, params = edge.where()
         for row in db.execute(
                 f"""SELECT v.branch_id, COUNT(*), COUNT(v.score), SUM(v.score),
                            SUM(v.score * v.score)
                     FROM visits v JOIN branches b ON b.id = v.branch_id WHERE {where}
                     GROUP BY 1""", params):
-            _add(per_branch, row[0], *row[1:])
+            _add(per_branch, row[0], *row[1:], sign=sign)
         tp_where, tp_params = edge.where_touchpoints()
         for row in db.execute(
                 f"""SELECT vt.touchpoint_key, COUNT(vt.score), SUM(vt.score),
                            SUM(vt.score * vt.score)
                     FROM visit_touchpoints vt WHERE {tp_where} GROUP BY 1""", tp_params):
-            _add(per_touchpoint, row[0], *row[1:])
+            _add(per_touchpoint, row[0], *row[1:], sign=sign)
     known = {r["id"]: r for r in db.query("SELECT id, name, region FROM branches")}
     branches = [
         {**known[branch_id], "visits": visits, "average": one_decimal(total / scored),
@@ -440,20 +446,26 @@ def shopper_calibration(db: Database, scope: Scope, minimum: int = 3) -> list[di
                   key=lambda r: (r["tendency"], r["name"]))
 
 
-def appeal_counts(db: Database, scope: Scope) -> dict:
+def appeal_counts(db: Database, scope: Scope, limit: int = 10) -> dict:
     """Appeals against the findings of the visits in scope, per branch (which branches
     challenge most) and per shopper (whose findings are overturned most): how many were
-    made, and how many overturned."""
+    made, and how many overturned; the `limit` with most appeals of each, and how many
+    branches and shoppers there are in all (`branches_total`, `shoppers_total`)."""
     where, params = scope.where()
     counts = {}
     for who, join in (("branches", "b.id, b.name"), ("shoppers", "u.id, u.name")):
+        # Appeals outer (a few thousand), not the period's visits (CROSS JOIN fixes it).
+        source = f"""FROM appeals ap CROSS JOIN visits v ON v.id = ap.visit_id
+                     JOIN branches b ON b.id = v.branch_id JOIN users u ON u.id = v.shopper_id
+                     WHERE {where}"""
         counts[who] = list(db.query(
             f"""SELECT {join}, COUNT(*) AS made,
                        SUM(ap.status = 'overturned') AS overturned,
-                       SUM(ap.status = 'open') AS waiting
-                FROM appeals ap JOIN visits v ON v.id = ap.visit_id
-                JOIN branches b ON b.id = v.branch_id JOIN users u ON u.id = v.shopper_id
-                WHERE {where} GROUP BY 1 ORDER BY made DESC, overturned DESC, 2""", params))
+                       SUM(ap.status = 'open') AS waiting {source}
+                GROUP BY 1 ORDER BY made DESC, overturned DESC, 2 LIMIT {int(limit)}""",
+            params))
+        counts[f"{who}_total"] = db.execute(
+            f"SELECT COUNT(DISTINCT {join.split(',')[0]}) {source}", params).fetchone()[0]
     return counts
 
 
@@ -592,7 +604,7 @@ def _standard_counts(db: Database, scope: Scope, months: tuple[str, str] | None,
 def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> dict:
     """Share of golden and dull moments per touchpoint, and the shoppers' reasons
     (optionally only those containing `search`)."""
-    months, edges = month_split(scope)
+    months, edges = signed_days(scope)
     counts: dict = {}  # key -> [results, golden, dull]
     if months:
         where, params = _sums_where(scope, months)
@@ -601,13 +613,13 @@ def moments(db: Database, scope: Scope, search: str = "", limit: int = 50) -> di
                     FROM monthly_touchpoints m WHERE {where}
                     GROUP BY m.month, 1""", params):  # in the key's order: no sorting
             _add(counts, row[0], *row[1:])
-    for edge in edges:
+    for edge, sign in edges:
         where, params = edge.where_touchpoints()
         for row in db.execute(
                 f"""SELECT vt.touchpoint_key, COUNT(*), SUM(vt.moment = 'golden'),
                            SUM(vt.moment = 'dull')
                     FROM visit_touchpoints vt WHERE {where} GROUP BY 1""", params):
-            _add(counts, row[0], *row[1:])
+            _add(counts, row[0], *row[1:], sign=sign)
     names = touchpoint_names(db)
     shares = [
         {"key": key, "total": total, "golden": golden, "dull": dull,

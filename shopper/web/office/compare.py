@@ -9,7 +9,7 @@ from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from shopper.domain.comparisons import with_region_rollups
+from shopper.domain.comparisons import two_ends, with_region_rollups
 from shopper.store import appeals, comparisons, permissions, reports
 from shopper.web import charts, page_cache, params
 from shopper.web.access import allow
@@ -29,6 +29,7 @@ from shopper.web.pagination import fetched_page, page_of
 HOME_LEAGUE = 10  # branches shown at each end of the league on the overview
 TREND_MONTHS = 12  # the trends page's period unless one is asked for
 STRIP_BRANCHES = 30  # branches drawn in the consistency page's strip plot
+SHOWN_SHOPPERS = 15  # the harshest and the most lenient shoppers the consistency page lists
 
 
 @bp.route("/")
@@ -38,8 +39,7 @@ def home():
     scope = comparisons.Scope(date.today() - timedelta(days=DEFAULT_DAYS - 1), date.today())
     league = comparisons.league_table(db, scope, weakest=False, minimum=minimum_visits())
     # The best and the weakest at a glance; the whole league is a click away.
-    top, bottom = (league, []) if len(league) <= 2 * HOME_LEAGUE else (
-        league[:HOME_LEAGUE], league[-HOME_LEAGUE:])
+    top, bottom = two_ends(league, HOME_LEAGUE)
     comparisons.add_weakest_touchpoints(db, scope, top + bottom)
     return render_template(
         "office/home.html",
@@ -157,8 +157,10 @@ def consistency():
                          for r in drawn],
         "Each branch's visit scores, least consistent first")
     page = page_of(spread["branches"], *params.a_page(), current_app.config["LIST_PAGE_SIZE"])
+    shoppers = comparisons.shopper_calibration(db, scope, minimum)
+    harshest, most_lenient = two_ends(shoppers, SHOWN_SHOPPERS)
     return render_template("office/consistency.html", spread=spread, chart=chart, page=page,
-                           shoppers=comparisons.shopper_calibration(db, scope, minimum),
+                           shoppers=harshest + most_lenient, shoppers_total=len(shoppers),
                            minimum=minimum, drawn=STRIP_BRANCHES,
                            appeals=comparisons.appeal_counts(db, scope), **filter_choices(scope))
 
