@@ -107,7 +107,7 @@ def test_assigning_a_region_and_the_same_branch_rule(app, db):
 
 
 @pytest.mark.parametrize(("fields", "message"), [
-    ({"target": "", "shopper_id": "2"}, "Choose a branch, a region or all branches."),
+    ({"target": "", "shopper_id": "2"}, "Choose all branches or a region, or give a branch code."),
     ({"target": "all", "shopper_id": "999"}, "Choose an active shopper."),
     ({"target": "all", "shopper_id": "2", "window_start": "soon"}, "Give the window"),
     ({"target": "all", "shopper_id": "2", "window_start": "2030-01-10",

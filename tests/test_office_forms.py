@@ -25,7 +25,7 @@ def test_an_id_too_long_for_the_database_is_a_refusal_not_an_error(app, db):
     response = assign(signed_in(app, OFFICE), target="branch:" + "9" * 20,
                       shopper_id="9" * 20)
     assert response.status_code == 422
-    assert "Where: Choose a branch, a region or all branches." in response.get_data(
+    assert "Where: Choose all branches or a region, or give a branch code." in response.get_data(
         as_text=True)
 
 

@@ -54,7 +54,8 @@ def test_a_region_wave_is_one_job_per_branch_with_exact_money(empty_app, small_d
 @pytest.mark.parametrize(("fields", "says"), [
     ({"fee": "25.505"}, "2 digits after the point"),
     ({"fee": "lots"}, "Type an amount such as 12.50."),
-    ({"target": ""}, "Choose a branch, a region or all branches."),
+    ({"target": ""}, "Choose all branches or a region, or give a branch code."),
+    ({"target": "", "branch_code": "NOPE1"}, "No active branch has the code NOPE1."),
     ({"min_rating": "11"}, "Give a rating from 1 to 10"),
     ({"currency": "XYZ"}, "Not a valid choice"),
 ])
@@ -98,7 +99,7 @@ def test_withdrawing_takes_an_open_job_off_the_shoppers_board(empty_app, small_d
 
 def test_a_manager_sees_nothing_of_the_job_board(empty_app, small_db, cast):
     """Jobs name shoppers: the branch's manager never reaches them (issue 18, privacy)."""
-    publish(signed_in(empty_app, OFFICE), target="branch:1", mode="self")
+    publish(signed_in(empty_app, OFFICE), branch_code="lds01", mode="self")  # any case
     [job] = job_rows.listing(small_db)
     manager = signed_in(empty_app, MANAGER_A)
     for path in ("/office/jobs", f"/office/jobs/{job['id']}", "/field/jobs",

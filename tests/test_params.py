@@ -74,4 +74,5 @@ def test_an_assignment_to_a_branch_id_beyond_sqlite_is_refused_with_a_message(of
         "csrf_token": token, "target": f"branch:{TWENTY_DIGITS}", "shopper_id": "1",
         "checklist_id": "1", "window_start": "2026-12-01", "window_end": "2026-12-10"})
     assert 400 <= response.status_code < 500
-    assert "Choose a branch, a region or all branches." in response.get_data(as_text=True)
+    assert "Choose all branches or a region, or give a branch code." in response.get_data(
+        as_text=True)

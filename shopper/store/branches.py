@@ -59,7 +59,7 @@ def count(db: Database) -> int:
 
 
 def active_branches(db: Database) -> list[dict]:
-    return list(db.query("SELECT id, name, region FROM branches WHERE active = 1 "
+    return list(db.query("SELECT id, code, name, region FROM branches WHERE active = 1 "
                          "ORDER BY region, name"))
 
 

@@ -160,18 +160,18 @@ def assignments():
         "office/assignments.html", problems=refused, today=today,
         posted=request.form if refused else {}, page=page, asked=asked, query=_query(asked),
         overdue=assignment_store.overdue_count(db, today),
-        rows=page.items, branches=branches,
+        rows=page.items,
         regions=branch_store.regions(db), shoppers=shoppers, checklists=checklists,
     ), (422 if refused else 200)
 
 
 def places_of(branches: list[dict]) -> dict[str, list[int]]:
-    """Each "Where" choice of the assignment and job forms (every branch, a region, one
-    branch) and the active branches it stands for."""
+    """Each "Where" of the assignment and job forms (every branch, a region, one branch by
+    its code, upper case) and the active branches it stands for."""
     places = {"all": [b["id"] for b in branches]}
     for b in branches:
         places.setdefault(f"region:{b['region']}", []).append(b["id"])
-        places[f"branch:{b['id']}"] = [b["id"]]
+        places[f"branch:{b['code'].upper()}"] = [b["id"]]
     return places
 
 

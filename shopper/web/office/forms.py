@@ -93,11 +93,14 @@ class PersonForm(FlaskForm):
 
 
 class _VisitsForm(FlaskForm):
-    """Where (a branch, a region or every branch), which checklist, when, and the scenario:
-    what an assignment and a job have in common. `places` maps each "Where" choice to its
-    active branches' ids; `checklists` are the ids that may be chosen."""
+    """Where (every branch, a region, or one branch by its code), which checklist, when,
+    and the scenario: what an assignment and a job have in common. `places` maps each
+    "Where" (admin.places_of) to its active branches' ids; `checklists` are the ids that
+    may be chosen."""
 
     target = StringField("Where")
+    branch_code = StringField("Or one branch, by its code", filters=[stripped],
+                              validators=[Length(max=40)])
     checklist_id = StringField("Checklist")
     window_start = Day("From", validators=[InputRequired(
         "Give the window as two dates, e.g. 2026-12-01.")],
@@ -113,8 +116,13 @@ class _VisitsForm(FlaskForm):
         self.places, self.checklists, self.today = places, checklists, today
 
     def validate_target(self, field):
-        if not self.places.get(field.data):
-            raise ValidationError("Choose a branch, a region or all branches.")
+        code = self.branch_code.data or ""
+        if code:  # one branch, typed: a select of thousands of branches is no way to pick
+            field.data = f"branch:{code.upper()}"
+            if not self.places.get(field.data):
+                raise ValidationError(f"No active branch has the code {code}.")
+        elif not self.places.get(field.data):
+            raise ValidationError("Choose all branches or a region, or give a branch code.")
 
     def validate_checklist_id(self, field):
         if field.data not in self.checklists:

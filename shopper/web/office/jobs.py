@@ -64,7 +64,7 @@ def jobs_board():
     return render_template(
         "office/jobs.html", form=form, problems=refused, today=today,
         posted=request.form if refused else {}, status=status, statuses=STATUSES,
-        rows=[_with_money(j) for j in page.items], page=page, branches=active,
+        rows=[_with_money(j) for j in page.items], page=page,
         regions=branch_store.regions(db), checklists=checklists, modes=MODES,
     ), (422 if refused else 200)
 
