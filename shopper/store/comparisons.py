@@ -257,30 +257,42 @@ def touchpoint_order(db: Database) -> list[tuple[str, str]]:
     return [(k, n) for k, (p, n) in sorted(seen.items(), key=lambda kv: kv[1][0])]
 
 
-def heat_map(db: Database, scope: Scope, minimum: int = 3) -> dict:
+def heat_map(db: Database, scope: Scope, minimum: int = 3, intervals: bool = True) -> dict:
     """Branches × touchpoints, average score per cell with its 90% interval (from
-    `minimum` visits up), and a roll-up row per region over all its branches' visits."""
+    `minimum` visits up), and a roll-up row per region over all its branches' visits.
+    With intervals=False the cells stay (visits, mean, mean of squares) for
+    `add_cell_intervals` to finish on the rows on show: over 2,000 branches the intervals
+    are most of the time a page of 100 does not need."""
     order = touchpoint_order(db)
     branches = {b["id"]: b for b in db.query("SELECT id, code, name, region FROM branches")}
     cells: dict = {}
     regions: dict = {}
     for row in _touchpoint_averages(db, scope):
-        cells.setdefault(row["branch_id"], {})[row["key"]] = _cell(
-            Summary.from_moments(row["n"], row["average"], row["mean_square"]), minimum)
+        n, average, mean_square = row["n"], row["average"], row["mean_square"]
+        cells.setdefault(row["branch_id"], {})[row["key"]] = (n, average, mean_square)
         region = branches[row["branch_id"]]["region"]
         total = regions.setdefault(region, {}).setdefault(row["key"], [0.0, 0.0, 0])
-        total[0] += row["average"] * row["n"]
-        total[1] += row["mean_square"] * row["n"]
-        total[2] += row["n"]
+        total[0] += average * n
+        total[1] += mean_square * n
+        total[2] += n
     rows = []
     for region in sorted(regions):
         members = sorted((b for b in cells if branches[b]["region"] == region),
                          key=lambda b: branches[b]["name"])
         rows.append({"region": region, "rollup": True, "cells": {
-            k: _cell(Summary.from_moments(n, s / n, sq / n), minimum)
-            for k, (s, sq, n) in regions[region].items()}})
+            k: (n, s / n, sq / n) for k, (s, sq, n) in regions[region].items()}})
         rows += [{**branches[b], "rollup": False, "cells": cells[b]} for b in members]
+    if intervals:
+        add_cell_intervals(rows, minimum)
     return {"touchpoints": order, "rows": rows}
+
+
+def add_cell_intervals(rows: list[dict], minimum: int) -> list[dict]:
+    """Each heat-map cell of these rows as shown: its score, visits and 90% interval."""
+    for row in rows:
+        row["cells"] = {key: cell if isinstance(cell, dict) else _cell(
+            Summary.from_moments(*cell), minimum) for key, cell in row["cells"].items()}
+    return rows
 
 
 def _cell(summary: Summary, minimum: int) -> dict:

@@ -83,10 +83,11 @@ def heatmap():
     number, show_all = params.a_page()
 
     def build() -> Markup:
-        heat = comparisons.heat_map(get_db(), scope, minimum_visits())
+        heat = comparisons.heat_map(get_db(), scope, intervals=False)
         page = page_of([row for row in heat["rows"] if not row["rollup"]], number, show_all,
                        current_app.config["LIST_PAGE_SIZE"])
-        rows = with_region_rollups(heat["rows"], page.items)
+        rows = comparisons.add_cell_intervals(with_region_rollups(heat["rows"], page.items),
+                                              minimum_visits())
         for row in rows:  # bands and labels here rather than in the template: cells are many
             for cell in row["cells"].values():
                 cell["band"] = score_band(cell["score"])
