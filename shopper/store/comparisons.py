@@ -89,11 +89,12 @@ def month_split(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope]]:
 
 
 def month_cover(scope: Scope) -> tuple[tuple[str, str] | None, list[Scope], list[Scope]]:
-    """Like month_split, for counts that subtract exactly (integers): the months to read
-    from the monthly sums, the days to add to them and the days to take away. A first or
-    last month mostly inside the scope is read whole, less its days outside the scope,
-    when those are fewer than its days inside: a period from the 4th counts 3 days of
-    visits rather than 27."""
+    """Like month_split, for sums that can be taken apart: the months to read from the
+    monthly sums, the days to add to them and the days to take away. A first or last
+    month mostly inside the scope is read whole, less its days outside the scope, when
+    those are fewer than its days inside: a period from the 4th counts 3 days of visits
+    rather than 27. Counts come out exact; sums of scores differ in their last bits,
+    which one_decimal rounds away."""
     months, edges = month_split(scope)
     if not months:
         return months, edges, []
