@@ -26,6 +26,15 @@ if ("serviceWorker" in navigator) {
     .catch(() => {});
 }
 
+// The office menu on a phone (a <details>) closes on Escape, back to its button, as a
+// menu does.
+document.addEventListener("keydown", (event) => {
+  const menu = event.key === "Escape" && document.querySelector("details.navmenu[open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

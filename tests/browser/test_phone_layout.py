@@ -101,6 +101,10 @@ def test_head_office_navigation_opens_from_a_menu_on_a_phone(live_server, phone)
                  "Jobs", "Payments"):
         expect(phone.get_by_role("link", name=name, exact=True)).to_be_visible()
     screenshot(phone, "a11y-office-menu-phone")
+    phone.keyboard.press("Escape")  # closes the menu, back to its button, as menus do
+    expect(phone.get_by_role("link", name="People", exact=True)).to_be_hidden()
+    expect(menu).to_be_focused()
+    menu.click()
     phone.get_by_role("link", name="People", exact=True).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(re.compile(r"^People\b"))
 
