@@ -147,3 +147,18 @@ def test_changing_a_role_ends_the_session_and_drops_branch_links(app, db):
                       [user_id]).fetchone()[0] == 0
     AuthActions(manager).login(MANAGER_A)
     assert manager.get("/field/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/office/people", "/office/assignments"])
+def test_each_rows_buttons_say_whose_row_they_act_on(app, db, path):
+    """A screen reader's list of buttons tells the rows apart: "Deactivate Jo Shopper",
+    not twenty "Deactivate"s."""
+    import html
+    import re
+
+    page = signed_in(app, OFFICE).get(path).get_data(as_text=True)
+    table = page[page.index("<tbody>"):]
+    names = [html.unescape(re.sub(r"<[^>]+>", "", b)).strip()
+             for b in re.findall(r"<button[^>]*>(.*?)</button>", table, re.S)]
+    assert len(names) >= 2
+    assert len(set(names)) == len(names), names
