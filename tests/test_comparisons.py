@@ -223,6 +223,11 @@ def test_heat_map_cells_with_few_visits_are_hatched_and_marked(app, db):
         as_text=True)
     assert page.count('class="num cell cell-unsure"') == len(unsure)
     assert page.count("(not enough visits)") == len(unsure)
+    # The key says what the colours and outlines mean, with the configured bands.
+    amber, green = app.config["SCORE_BAND_AMBER"], app.config["SCORE_BAND_GREEN"]
+    assert f"Under {amber}%, outlined solid" in page
+    assert f"{amber}% to under {green}%, outlined dashed" in page
+    assert f"{green}% and over." in page
 
 
 def test_visit_and_answer_exports(app, db, direct):

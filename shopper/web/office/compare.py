@@ -97,7 +97,8 @@ def heatmap():
                                  f"{cell['visits']} visits: not enough for an interval")
         return Markup(render_template(
             "office/heatmap_content.html", touchpoints=heat["touchpoints"], rows=rows,
-            page=page, minimum=minimum_visits(), **filter_choices(scope)))
+            page=page, minimum=minimum_visits(), amber=current_app.config["SCORE_BAND_AMBER"],
+            green=current_app.config["SCORE_BAND_GREEN"], **filter_choices(scope)))
 
     content = page_cache.remember(get_db(), ("heatmap", scope, number, show_all), build)
     return render_template("office/heatmap.html", content=content)
