@@ -85,7 +85,9 @@ def branch(small_db):
         question_id = version.question_ids[key]
         actions.record(db, visit, question_id, {
             "description": description, "owner": owner,
-            "due_date": (TODAY + timedelta(days=days)).isoformat()}, manager_id)
+            # Today as the test runs, not as it was collected: the pages count days
+            # from their own today, and a run may cross midnight.
+            "due_date": (date.today() + timedelta(days=days)).isoformat()}, manager_id)
         ids[description] = actions.of_visit(db, visit["id"])[question_id]["id"]
         if done:
             complete_action(db, "", ids[description], "List pinned by the phone", manager_id)
