@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import time
 from datetime import UTC, datetime
 
@@ -38,13 +39,41 @@ def main() -> None:
               f"Machine: {machine()}.", "",
               "Timings are medians of several runs in one go on a shared, noisy machine; "
               "ratios compare with a baseline measured in the same run.", ""]
-    text = "\n".join(header + [s.markdown() for s in sections]) + kept_history(args.out)
+    if args.names and os.path.exists(args.out):  # some of them: the others' results stay
+        stamp_line = f"{', '.join(args.names)} rerun on {stamp} in {minutes:.0f} min."
+        with open(args.out, encoding="utf-8") as fh:
+            old = fh.read()
+        text = with_sections_replaced(old, [s.markdown() for s in sections], stamp_line)
+    else:
+        text = "\n".join(header + [s.markdown() for s in sections]) + kept_history(args.out)
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write(text)
     print(f"Wrote {args.out}")
 
 
 HISTORY = "\n## History\n"
+
+
+def with_sections_replaced(old: str, sections: list[str], stamp_line: str) -> str:
+    """The file with each of these sections put in place of the one of the same title (or
+    before History when it is new), and a line under the title saying what was rerun
+    last (in place of an earlier such line)."""
+    text = old
+    for section in sections:
+        title = section.split("\n", 1)[0]  # "## Title"
+        start = text.find(f"\n{title}\n")
+        if start < 0:
+            at = text.find(HISTORY)
+            at = len(text) if at < 0 else at
+            text = text[:at].rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n" + text[at:]
+            continue
+        end = text.find("\n## ", start + 1)
+        end = len(text) if end < 0 else end
+        text = text[:start + 1] + section.rstrip("\n") + "\n" + text[end:]
+    head, rest = text.split("\n## ", 1)
+    head = "\n".join(line for line in head.split("\n") if " rerun on " not in line)
+    title, _, header = head.partition("\n\n")
+    return f"{title}\n\n{stamp_line}\n\n{header.strip()}\n\n## {rest}"
 
 
 def kept_history(path: str) -> str:
