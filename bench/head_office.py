@@ -144,11 +144,12 @@ def generate(instance: Path, scale: Scale, today: date) -> dict:
             [(f"G{i:05d}", f"Branch {i:05d}", f"Region {i % REGIONS + 1:02d}",
               f"{i % 300 + 1} High Street, Town {i:05d}", round(rng.uniform(50, 58), 4),
               round(rng.uniform(-5, 1.5), 4)) for i in range(scale.branches)])
+        password_hash = db.execute(
+            "SELECT password_hash FROM users WHERE role = 'shopper'").fetchone()[0]
         db.conn.executemany(
             "INSERT INTO users (email, name, role, password_hash, created_at) "
             "VALUES (?, ?, 'shopper', ?, ?)",
-            [(f"shopper{i:04d}@bench.test", f"Shopper {i:04d}",
-              db.execute("SELECT password_hash FROM users WHERE role = 'shopper'").fetchone()[0],
+            [(f"shopper{i:04d}@bench.test", f"Shopper {i:04d}", password_hash,
               f"{today}T00:00:00Z") for i in range(SHOPPERS)])
         shoppers = [r[0] for r in db.execute("SELECT id FROM users WHERE role = 'shopper'")]
         branches = [(branch_id, rng.choice(LEVELS), rng.choice(version.checklist.touchpoints).key,

@@ -12,6 +12,19 @@ import pytest
 from shopper.store import comparisons
 from shopper.store.comparisons import Scope, month_cover, month_split
 
+# Periods aligned with months, not aligned, nearly whole months at both ends, within one
+# month, and by region and checklist: the days around whole months added and taken away.
+PERIODS = [
+    Scope(date(2026, 5, 1), date(2026, 10, 31)),
+    Scope(date(2026, 5, 17), date(2026, 11, 12)),
+    Scope(date(2026, 5, 4), date(2026, 10, 28)),  # May and October less a few days
+    Scope(date(2026, 6, 3), date(2026, 6, 25)),
+    Scope(date(2026, 4, 9), date(2026, 11, 30), region="North"),
+    Scope(date(2026, 4, 3), date(2026, 11, 30), region="North"),
+    Scope(date(2026, 4, 9), date(2026, 11, 30), checklist_id=1),
+    Scope(date(2026, 4, 3), date(2026, 11, 30), checklist_id=1),
+]
+
 SUMS = {
     "monthly_visits": """
         SELECT substr(v.visit_date, 1, 7), v.branch_id, cv.checklist_id, COUNT(*),
@@ -174,14 +187,7 @@ def counted_from_the_visits(db, scope):
     return network, branches, shares, cells
 
 
-@pytest.mark.parametrize("scope", [
-    Scope(date(2026, 5, 1), date(2026, 10, 31)),
-    Scope(date(2026, 5, 17), date(2026, 11, 12)),
-    Scope(date(2026, 5, 4), date(2026, 10, 28)),  # May and October less a few days
-    Scope(date(2026, 6, 3), date(2026, 6, 25)),
-    Scope(date(2026, 4, 9), date(2026, 11, 30), region="North"),
-    Scope(date(2026, 4, 3), date(2026, 11, 30), checklist_id=1),
-])
+@pytest.mark.parametrize("scope", PERIODS)
 def test_the_reports_equal_the_same_reports_counted_from_the_visits(db, scope):
     network, branches, shares, cells = counted_from_the_visits(db, scope)
     assert network, "the demo has published visits in this period"
@@ -195,14 +201,7 @@ def test_the_reports_equal_the_same_reports_counted_from_the_visits(db, scope):
             if not row["rollup"] for key, cell in row["cells"].items()} == cells
 
 
-@pytest.mark.parametrize("scope", [
-    Scope(date(2026, 5, 1), date(2026, 10, 31)),
-    Scope(date(2026, 5, 17), date(2026, 11, 12)),
-    Scope(date(2026, 5, 4), date(2026, 10, 28)),  # May and October less a few days
-    Scope(date(2026, 6, 3), date(2026, 6, 25)),
-    Scope(date(2026, 4, 3), date(2026, 11, 30), region="North"),
-    Scope(date(2026, 4, 9), date(2026, 11, 30), checklist_id=1),
-])
+@pytest.mark.parametrize("scope", PERIODS)
 def test_weakest_standards_equal_the_same_counted_from_every_visit(db, scope, monkeypatch):
     from_sums = comparisons.weakest_standards(db, scope)
     assert from_sums and all(s["branches"] for s in from_sums)

@@ -205,13 +205,16 @@ def add_weakest_touchpoints(db: Database, scope: Scope, rows: list[dict]) -> lis
     return rows
 
 
-def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) -> list[dict]:
-    """Each branch's average score per touchpoint (with the mean of squares and count, for
-    intervals): whole months from the monthly sums, the days around them from the
-    touchpoint results."""
+def _touchpoint_sums(db, scope: Scope, branch_ids: list[int] | None = None) -> dict:
+    """Each branch's scored touchpoint results: (branch, key) -> (count, sum of scores,
+    sum of squares), for averages and intervals. Whole months from the monthly sums, the
+    days around them from the touchpoint results."""
     # ids come from the database: integers, safe to inline
-    only = "" if branch_ids is None else \
-        f" AND {{}}.branch_id IN ({','.join(str(int(b)) for b in branch_ids) or 'NULL'})"
+    ids = None if branch_ids is None else ",".join(str(int(b)) for b in branch_ids) or "NULL"
+
+    def only(alias: str) -> str:
+        return "" if ids is None else f" AND {alias}.branch_id IN ({ids})"
+
     sums: dict = {}  # (branch, key) -> [scored, sum, squares]
     months, edges = signed_days(scope)
     if months:
@@ -219,28 +222,26 @@ def _touchpoint_averages(db, scope: Scope, branch_ids: list[int] | None = None) 
         sums = {(branch_id, key): values for branch_id, key, *values in db.execute(
             f"""SELECT m.branch_id, m.touchpoint_key, SUM(m.scored), SUM(m.score_sum),
                        SUM(m.score_squares) FROM monthly_touchpoints m
-                WHERE {where}{only.format("m")} GROUP BY 1, 2""", params)}
+                WHERE {where}{only("m")} GROUP BY 1, 2""", params)}
     for edge, sign in edges:
         where, params = edge.where_touchpoints()
         for branch_id, key, *values in db.execute(
                 f"""SELECT vt.branch_id, vt.touchpoint_key, COUNT(vt.score), SUM(vt.score),
                            SUM(vt.score * vt.score) FROM visit_touchpoints vt
-                    WHERE {where}{only.format("vt")} GROUP BY 2, 1""", params):
+                    WHERE {where}{only("vt")} GROUP BY 2, 1""", params):
             # (grouped by touchpoint first, SQLite reads the covering index of published
             # results; by branch first, it skip-scanned the branch index and its rows)
             _add(sums, (branch_id, key), *values, sign=sign)
-    return [{"branch_id": branch_id, "key": key, "average": total / n,
-             "mean_square": squares / n, "n": n}
-            for (branch_id, key), (n, total, squares) in sums.items() if n]
+    return {found: tuple(values) for found, values in sums.items() if values[0]}
 
 
 def weakest_touchpoint_by_branch(db, scope: Scope, branch_ids: list[int] | None = None) -> dict:
     names = touchpoint_names(db)
     worst: dict = {}
-    for row in _touchpoint_averages(db, scope, branch_ids):
-        current = worst.get(row["branch_id"])
-        if current is None or row["average"] < current[1]:
-            worst[row["branch_id"]] = (names.get(row["key"], row["key"]), row["average"])
+    for (branch_id, key), (n, total, _) in _touchpoint_sums(db, scope, branch_ids).items():
+        current = worst.get(branch_id)
+        if current is None or total / n < current[1]:
+            worst[branch_id] = (names.get(key, key), total / n)
     return {b: (name, one_decimal(score)) for b, (name, score) in worst.items()}
 
 
@@ -267,21 +268,16 @@ def heat_map(db: Database, scope: Scope, minimum: int = 3, intervals: bool = Tru
     order = touchpoint_order(db)
     branches = {b["id"]: b for b in db.query("SELECT id, code, name, region FROM branches")}
     cells: dict = {}
-    regions: dict = {}
-    for row in _touchpoint_averages(db, scope):
-        n, average, mean_square = row["n"], row["average"], row["mean_square"]
-        cells.setdefault(row["branch_id"], {})[row["key"]] = (n, average, mean_square)
-        region = branches[row["branch_id"]]["region"]
-        total = regions.setdefault(region, {}).setdefault(row["key"], [0.0, 0.0, 0])
-        total[0] += average * n
-        total[1] += mean_square * n
-        total[2] += n
+    regions: dict = {}  # region -> key -> [count, sum, squares]
+    for (branch_id, key), (n, total, squares) in _touchpoint_sums(db, scope).items():
+        cells.setdefault(branch_id, {})[key] = (n, total / n, squares / n)
+        _add(regions.setdefault(branches[branch_id]["region"], {}), key, n, total, squares)
     rows = []
     for region in sorted(regions):
         members = sorted((b for b in cells if branches[b]["region"] == region),
                          key=lambda b: branches[b]["name"])
         rows.append({"region": region, "rollup": True, "cells": {
-            k: (n, s / n, sq / n) for k, (s, sq, n) in regions[region].items()}})
+            k: (n, s / n, sq / n) for k, (n, s, sq) in regions[region].items()}})
         rows += [{**branches[b], "rollup": False, "cells": cells[b]} for b in members]
     if intervals:
         add_cell_intervals(rows, minimum)
@@ -466,19 +462,19 @@ def appeal_counts(db: Database, scope: Scope, limit: int = 10) -> dict:
     branches and shoppers there are in all (`branches_total`, `shoppers_total`)."""
     where, params = scope.where()
     counts = {}
-    for who, join in (("branches", "b.id, b.name"), ("shoppers", "u.id, u.name")):
+    for who, key, name in (("branches", "b.id", "b.name"), ("shoppers", "u.id", "u.name")):
         # Appeals outer (a few thousand), not the period's visits (CROSS JOIN fixes it).
         source = f"""FROM appeals ap CROSS JOIN visits v ON v.id = ap.visit_id
                      JOIN branches b ON b.id = v.branch_id JOIN users u ON u.id = v.shopper_id
                      WHERE {where}"""
         counts[who] = list(db.query(
-            f"""SELECT {join}, COUNT(*) AS made,
+            f"""SELECT {key}, {name}, COUNT(*) AS made,
                        SUM(ap.status = 'overturned') AS overturned,
                        SUM(ap.status = 'open') AS waiting {source}
                 GROUP BY 1 ORDER BY made DESC, overturned DESC, 2 LIMIT {int(limit)}""",
             params))
         counts[f"{who}_total"] = db.execute(
-            f"SELECT COUNT(DISTINCT {join.split(',')[0]}) {source}", params).fetchone()[0]
+            f"SELECT COUNT(DISTINCT {key}) {source}", params).fetchone()[0]
     return counts
 
 
@@ -496,8 +492,8 @@ def weakest_standards(db: Database, scope: Scope, limit: int = 10) -> list[dict]
                      """SELECT q.id, t.key, q.key, q.text, q.standard, t.version_id
                         FROM questions q JOIN touchpoints t ON t.id = q.touchpoint_id
                         WHERE q.category = 'basic'""")}
-    months, edges, outside = month_cover(scope)
-    days = _standard_counts_by_day(db, edges, outside)
+    months, edges = signed_days(scope)
+    days = _standard_counts_by_day(db, edges)
     network = _standards_by(questions, *_standard_counts(db, scope, months, days))
     failing = sorted((e for e in network.values() if e["failures"] > 0),
                      key=lambda e: (-e["failures"] / e["checked"], -e["failures"],
@@ -553,14 +549,15 @@ def _standards_by(questions: dict, visits_of: Counter, failed: Counter, unchecke
         for (tp, key), (failures, checked, qids, branches) in found.items()}
 
 
-def _standard_counts_by_day(db: Database, add: list[Scope],
-                            take: list[Scope]) -> tuple[Counter, Counter, Counter]:
-    """The days `add` less the days `take` (month_cover), from the visits' lists: visits
-    per (checklist version, branch), failures and unchecked per (question id, branch)."""
+def _standard_counts_by_day(db: Database, edges: list[tuple[Scope, int]]) -> tuple[
+        Counter, Counter, Counter]:
+    """The days to add less the days to take away (signed_days), from the visits' lists:
+    visits per (checklist version, branch), failures and unchecked per (question id,
+    branch)."""
     visits_of: Counter = Counter()
     failed: Counter = Counter()
     unchecked: Counter = Counter()
-    for days, sign in [*((d, 1) for d in add), *((d, -1) for d in take)]:
+    for days, sign in edges:
         where, params = days.where()
         for version_id, branch_id, failures, skipped in db.execute(
                 f"""SELECT v.version_id, v.branch_id, v.failed_standards,
