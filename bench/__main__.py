@@ -56,8 +56,8 @@ HISTORY = "\n## History\n"
 
 def with_sections_replaced(old: str, sections: list[str], stamp_line: str) -> str:
     """The file with each of these sections put in place of the one of the same title (or
-    before History when it is new), and a line under the title saying what was rerun
-    last (in place of an earlier such line)."""
+    before History when it is new), and a line under the title saying what was rerun and
+    when (in place of the line of an earlier rerun of the same ones)."""
     text = old
     for section in sections:
         title = section.split("\n", 1)[0]  # "## Title"
@@ -71,7 +71,8 @@ def with_sections_replaced(old: str, sections: list[str], stamp_line: str) -> st
         end = len(text) if end < 0 else end
         text = text[:start + 1] + section.rstrip("\n") + "\n" + text[end:]
     head, rest = text.split("\n## ", 1)
-    head = "\n".join(line for line in head.split("\n") if " rerun on " not in line)
+    again = stamp_line.split(" rerun on ")[0] + " rerun on "
+    head = "\n".join(line for line in head.split("\n") if not line.startswith(again))
     title, _, header = head.partition("\n\n")
     return f"{title}\n\n{stamp_line}\n\n{header.strip()}\n\n## {rest}"
 

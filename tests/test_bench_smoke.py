@@ -99,9 +99,10 @@ def test_field_visit_counts_every_byte_of_a_whole_visit_by_kind():
 def test_running_some_benchmarks_replaces_only_their_sections():
     from bench.__main__ import with_sections_replaced
 
-    old = ("# Benchmarks\n\nOld rerun on 1 Dec in 3 min.\n\nWritten by x.\n\n## A\n\nold a\n\n"
-           "## B\n\nold b\n\n## History\n\nh\n")
+    old = ("# Benchmarks\n\na rerun on 30 Nov in 1 min.\nb, c rerun on 1 Dec in 3 min.\n\n"
+           "Written by x.\n\n## A\n\nold a\n\n## B\n\nold b\n\n## History\n\nh\n")
     new = with_sections_replaced(old, ["## B\n\nnew b\n", "## C\n\nnew c\n"],
                                  "b, c rerun on 2 Dec in 5 min.")
-    assert new == ("# Benchmarks\n\nb, c rerun on 2 Dec in 5 min.\n\nWritten by x.\n\n"
-                   "## A\n\nold a\n\n## B\n\nnew b\n\n## C\n\nnew c\n\n## History\n\nh\n")
+    assert new == ("# Benchmarks\n\nb, c rerun on 2 Dec in 5 min.\n\na rerun on 30 Nov in 1 min."
+                   "\n\nWritten by x.\n\n## A\n\nold a\n\n## B\n\nnew b\n\n## C\n\nnew c\n\n"
+                   "## History\n\nh\n")
